@@ -46,10 +46,6 @@ final class GgufCursor {
         return size - position;
     }
 
-    Path file() {
-        return file;
-    }
-
     MemorySegment segment() {
         return segment;
     }
@@ -59,19 +55,12 @@ final class GgufCursor {
         position = offset;
     }
 
-    /** Skips {@code n} bytes already checked with {@link #require}. */
+    /** Skips {@code n} bytes the caller has checked are there. */
     void skip(long n) {
         position += n;
     }
 
-    /** Throws unless {@code n} more bytes are left; {@code n} may be any long, even negative as unsigned. */
-    void require(long n, String field) throws GgufFormatException {
-        if (n < 0 || n > size - position) {
-            throw truncated(field, n);
-        }
-    }
-
-    GgufFormatException truncated(String field, long needed) {
+    private GgufFormatException truncated(String field, long needed) {
         String need = needed < 0 ? Long.toUnsignedString(needed) : Long.toString(needed);
         return error(field, position, "needs " + need + " bytes but the file ends at byte " + size
                 + " (" + remaining() + " left): the file is truncated or the field is corrupt");
@@ -101,7 +90,7 @@ final class GgufCursor {
         return int64At(at);
     }
 
-    /** A fixed-size scalar of {@code bytes} (1, 2, 4 or 8), sign- or zero-extended as its GGUF type says. */
+    /** A fixed-size scalar (1, 2, 4 or 8 bytes), sign- or zero-extended as its GGUF type says; floats as raw bits. */
     long integer(GgufValueType type, String field) throws GgufFormatException {
         int at = window(type.fixedSize(), field);
         position += type.fixedSize();
@@ -154,6 +143,34 @@ final class GgufCursor {
         }
         position += n;
         return s;
+    }
+
+    /**
+     * {@code n} strings in a row (a string array's elements), as {@link #string(String, long)} each.
+     * A model's token and merge lists are most of its metadata, so the common case (length and bytes
+     * already in the window, valid UTF-8) is one tight loop that the JIT compiles early as a whole.
+     */
+    String[] strings(int n, String field) throws GgufFormatException {
+        String[] out = new String[n];
+        for (int i = 0; i < n; i++) {
+            // As a long first: after a bulk skip the position may be gigabytes past the window.
+            long offset = position - windowStart;
+            if (offset >= 0 && offset <= windowLength - 8) {
+                int at = (int) offset;
+                long length = int64At(at);
+                if (length >= 0 && length <= windowLength - at - 8) {
+                    String s = utf8.decode(window, at + 8, (int) length);
+                    if (s != null) {
+                        out[i] = s;
+                        position += 8 + length;
+                        continue;
+                    }
+                }
+            }
+            // Refills, long strings and every error take the careful path.
+            out[i] = string(field, i);
+        }
+        return out;
     }
 
     static String name(String field, long index) {

@@ -38,7 +38,11 @@ public final class GgufWriter {
     /** ggml's GGML_MAX_NAME: a tensor name takes at most this many bytes including its C terminator. */
     static final int MAX_TENSOR_NAME_BYTES = 63;
 
-    /** Fills one tensor's bytes; {@code dst} is exactly the tensor's size and may be filled from several threads. */
+    /**
+     * Fills one tensor's bytes; {@code dst} is exactly the tensor's size, starts zeroed, and may be
+     * filled from several threads (it is a mapping of the output file in a shared arena, valid only
+     * until {@code fill} returns).
+     */
     @FunctionalInterface
     public interface TensorData {
         void fill(MemorySegment dst) throws IOException;

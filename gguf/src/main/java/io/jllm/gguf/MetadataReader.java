@@ -128,11 +128,7 @@ final class MetadataReader {
         }
         int n = (int) count;
         if (elementType == GgufValueType.STRING) {
-            String[] strings = new String[n];
-            for (int i = 0; i < n; i++) {
-                strings[i] = in.string(field, i);
-            }
-            return new GgufArray(elementType, strings);
+            return new GgufArray(elementType, in.strings(n, field));
         }
         if (elementType == GgufValueType.ARRAY) {
             GgufArray[] arrays = new GgufArray[n];
