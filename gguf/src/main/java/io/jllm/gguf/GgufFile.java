@@ -62,8 +62,9 @@ public final class GgufFile implements AutoCloseable {
      */
     public static GgufFile open(Path path) throws IOException {
         Objects.requireNonNull(path, "path");
-        if (Files.isDirectory(path)) {
-            throw new IOException(path + ": is a directory, not a GGUF file");
+        // A directory cannot be mapped, and opening a named pipe would block until someone writes to it.
+        if (Files.exists(path) && !Files.isRegularFile(path)) {
+            throw new IOException(path + ": not a regular file (a directory, device or pipe?), so not a GGUF file");
         }
         Arena arena = Arena.ofShared();
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {

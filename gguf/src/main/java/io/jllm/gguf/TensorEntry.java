@@ -1,5 +1,5 @@
 package io.jllm.gguf;
 
-/** A tensor info as read, with where its entry starts in the file, for errors found after the table is read. */
-record TensorEntry(GgufTensorInfo info, long entryAt, long offsetFieldAt) {
+/** A tensor info as read, with where its offset field is, for the errors found after the whole table is read. */
+record TensorEntry(GgufTensorInfo info, long offsetFieldAt) {
 }

@@ -93,6 +93,6 @@ final class TensorTableReader {
             throw in.error(field + " offset", offsetAt, "data offset " + offset + " is not a multiple of the alignment "
                     + alignment);
         }
-        return new TensorEntry(new GgufTensorInfo(name, type, shape, offset, byteSize), entryAt, offsetAt);
+        return new TensorEntry(new GgufTensorInfo(name, type, shape, offset, byteSize), offsetAt);
     }
 }

@@ -10,8 +10,10 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,6 +40,39 @@ class GgufRoundTripTest {
             assertEquals(Files.size(file), f.fileSize());
             // Padded after the last tensor too, as llama.cpp's writers do.
             assertEquals(0, (f.fileSize() - f.dataOffset()) % alignment);
+        }
+    }
+
+    @Test
+    void largeStringArraysCrossTheReadersBufferBoundariesIntact() throws Exception {
+        // The reader buffers 64 KiB at a time: strings straddle its edges, some are longer than it.
+        Random random = new Random(17);
+        String[] strings = new String[12_000];
+        int[] alphabet = {'a', 'Z', ' ', 0xE9, 0x120, 0x65E5, 0x1F642, 0};
+        for (int i = 0; i < strings.length; i++) {
+            int length = i % 5000 == 2500 ? 70_000 + random.nextInt(1000) : random.nextInt(24);
+            StringBuilder sb = new StringBuilder();
+            for (int k = 0; k < length; k++) {
+                sb.appendCodePoint(alphabet[random.nextInt(alphabet.length)]);
+            }
+            strings[i] = sb.toString();
+        }
+        Map<String, GgufValue> values = new LinkedHashMap<>();
+        values.put("tokenizer.ggml.tokens", GgufValue.array(GgufArray.ofStrings(strings)));
+        values.put("long.scalar", GgufValue.string("x".repeat(200_000) + "\u00e9"));
+        values.put("after", GgufValue.uint32(7));
+        Path file = dir.resolve("strings.gguf");
+        GgufFixtures.writer(values, List.of(), 32).write(file);
+        try (GgufFile f = GgufFile.open(file)) {
+            GgufFixtures.assertContent(f, values, List.of(), 32);
+        }
+
+        // Truncated anywhere inside them (not in the final padding, which may go): only format errors.
+        byte[] bytes = Files.readAllBytes(file);
+        MemorySegment whole = MemorySegment.ofArray(bytes);
+        for (int i = 0; i < 60; i++) {
+            long length = random.nextInt(bytes.length - 32);
+            assertThrows(GgufFormatException.class, () -> GgufFile.parse(whole.asSlice(0, length), file));
         }
     }
 

@@ -218,6 +218,6 @@ class GgufValidationTest {
 
         assertThrows(NoSuchFileException.class, () -> GgufFile.open(dir.resolve("missing.gguf")));
         IOException isDir = assertThrows(IOException.class, () -> GgufFile.open(dir));
-        assertTrue(isDir.getMessage().contains("directory"), isDir.getMessage());
+        assertTrue(isDir.getMessage().contains("not a regular file"), isDir.getMessage());
     }
 }
