@@ -1,0 +1,34 @@
+package io.jllm.engine.kernel;
+
+import io.jllm.engine.kv.KvSequence;
+import io.jllm.engine.kv.PagedKvCache;
+import io.jllm.gguf.GgmlType;
+
+/** The kernels one forward pass uses: the scalar reference set or the SIMD set. */
+public interface KernelSet {
+    String name();
+
+    /** The matmul kernel for weights of {@code type}. */
+    MatMulKernel matmul(GgmlType type);
+
+    /** Converts activations for weights of {@code weightType} (see {@link Activations}). */
+    void quantize(GgmlType weightType, float[] x, int tokens, int cols, Activations out);
+
+    /** Attention of one token for the query heads of one KV head; see {@link Attention#reference}. */
+    default void attention(PagedKvCache cache, int layer, KvSequence seq, int pos, int kvHead, int group,
+            int headDim, float scale, float[] q, int qOff, float[] out, int outOff, float[] scores) {
+        Attention.reference(cache, layer, seq, pos, kvHead, group, headDim, scale, q, qOff, out, outOff, scores);
+    }
+
+    /** The activation format ggml pairs with weights of {@code type} (its {@code vec_dot_type}). */
+    static GgmlType activationFormat(GgmlType type) {
+        return switch (type) {
+            case F32 -> GgmlType.F32;
+            case F16 -> GgmlType.F16;
+            case BF16 -> GgmlType.BF16;
+            case Q8_0, Q4_0 -> GgmlType.Q8_0;
+            case Q4_K, Q6_K -> GgmlType.Q8_K;
+            default -> throw new IllegalArgumentException("no kernel for weights of type " + type);
+        };
+    }
+}

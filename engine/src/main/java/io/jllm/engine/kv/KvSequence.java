@@ -1,0 +1,84 @@
+package io.jllm.engine.kv;
+
+import java.util.Arrays;
+
+/**
+ * One sequence's view of the paged cache: its block table and how many positions hold keys and
+ * values. Position {@code p} lives in block {@code table[p / blockSize]} at offset
+ * {@code p % blockSize}.
+ */
+public final class KvSequence {
+    private final PagedKvCache cache;
+    private int[] table = new int[8];
+    private int blockCount;
+    private int length;
+
+    public KvSequence(PagedKvCache cache) {
+        this.cache = cache;
+    }
+
+    /** Positions whose keys and values are stored. */
+    public int length() {
+        return length;
+    }
+
+    public int blockCount() {
+        return blockCount;
+    }
+
+    public int block(int i) {
+        return table[i];
+    }
+
+    /** Marks positions below {@code length} as computed (after a forward pass wrote them). */
+    public void setLength(int length) {
+        if (length < 0 || length > blockCount * cache.blockSize()) {
+            throw new IllegalArgumentException("length " + length + " outside the " + blockCount + " blocks held");
+        }
+        this.length = length;
+    }
+
+    /**
+     * Makes room for positions below {@code positions}, taking blocks as needed. Returns false
+     * (keeping what it took) when the cache has too few free blocks.
+     */
+    public boolean reserve(int positions) {
+        int needed = (positions + cache.blockSize() - 1) / cache.blockSize();
+        while (blockCount < needed) {
+            int block = cache.allocate();
+            if (block < 0) {
+                return false;
+            }
+            appendBlock(block);
+        }
+        return true;
+    }
+
+    /** Blocks still to take for {@code positions} positions. */
+    public int blocksNeeded(int positions) {
+        return Math.max(0, (positions + cache.blockSize() - 1) / cache.blockSize() - blockCount);
+    }
+
+    /** Appends a block the caller already owns a reference to (a shared prefix block). */
+    public void appendBlock(int block) {
+        if (blockCount == table.length) {
+            table = Arrays.copyOf(table, table.length * 2);
+        }
+        table[blockCount++] = block;
+    }
+
+    /** The cache slot of position {@code p}. */
+    public long slot(int p) {
+        int bs = cache.blockSize();
+        return (long) table[p / bs] * bs + p % bs;
+    }
+
+    /** Returns every block to the cache; the sequence is empty afterwards. */
+    public void release() {
+        for (int i = 0; i < blockCount; i++) {
+            cache.release(table[i]);
+        }
+        blockCount = 0;
+        length = 0;
+    }
+}

@@ -1,0 +1,302 @@
+package io.jllm.engine.model;
+
+import io.jllm.engine.kernel.Activations;
+import io.jllm.engine.kernel.ComputePool;
+import io.jllm.engine.kernel.KernelSet;
+import io.jllm.engine.kernel.MatMulKernel;
+import io.jllm.engine.kernel.Norms;
+import io.jllm.engine.kernel.Rope;
+import io.jllm.engine.kv.KvSequence;
+import io.jllm.engine.kv.PagedKvCache;
+import io.jllm.gguf.GgmlType;
+import io.jllm.gguf.quant.QuantCodec;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One forward pass of Qwen3 over a {@link ForwardBatch}: the graph of llama.cpp's qwen3 model
+ * (src/models/qwen3.cpp), in data-flow order.
+ *
+ * <pre>
+ *   x = token_embd[token]
+ *   for each layer:
+ *     h = rmsnorm(x) ; q,k,v = h·Wq, h·Wk, h·Wv
+ *     q,k = rmsnorm per head (q_norm, k_norm) ; rope(q,k, position) ; cache k,v
+ *     x += attention(q, cached k,v of the token's own sequence) · Wo
+ *     h = rmsnorm(x) ; x += (silu(h·Wgate) * (h·Wup)) · Wdown
+ *   logits = rmsnorm(x) · output (the tied token_embd)
+ * </pre>
+ *
+ * <p>Every matrix product runs once for the whole batch (each weight row is read once per step
+ * and applied to every token), split by rows across the compute pool; attention is split by
+ * (token, KV head). All buffers are allocated here, once, for the largest batch: the token loop
+ * allocates nothing. Not thread-safe: one scheduler thread drives it.
+ */
+public final class Qwen3Forward {
+    private final Qwen3Config c;
+    private final Qwen3Weights w;
+    private final KernelSet kernels;
+    private final ComputePool pool;
+    private final PagedKvCache cache;
+    private final int maxTokens;
+    private final int maxLogitRows;
+    private final QuantCodec embeddingCodec;
+
+    private final float[] x;
+    private final float[] xn;
+    private final float[] q;
+    private final float[] k;
+    private final float[] v;
+    private final float[] att;
+    private final float[] tmp;
+    private final float[] gate;
+    private final float[] up;
+    private final float[] rope;
+    private final float[] logits;
+    private final float[][] scores;
+    private final Activations act;
+    private final float attnScale;
+
+    private final MatMulOp matmulOp = new MatMulOp();
+    private final AttentionOp attentionOp = new AttentionOp();
+    private ForwardBatch batch;
+    private int layer;
+
+    /**
+     * @param maxTokens     the most tokens one batch may hold
+     * @param maxLogitRows  the most tokens per batch that want logits
+     */
+    public Qwen3Forward(Qwen3Config c, Qwen3Weights w, KernelSet kernels, ComputePool pool, PagedKvCache cache,
+            int maxTokens, int maxLogitRows) {
+        this.c = c;
+        this.w = w;
+        this.kernels = kernels;
+        this.pool = pool;
+        this.cache = cache;
+        this.maxTokens = maxTokens;
+        this.maxLogitRows = maxLogitRows;
+        this.embeddingCodec = w.tokenEmbedding.type().codec();
+        int widest = Math.max(Math.max(c.dim(), c.qDim()), c.ffnDim());
+        this.x = new float[maxTokens * c.dim()];
+        this.xn = new float[maxTokens * c.dim()];
+        this.q = new float[maxTokens * c.qDim()];
+        this.k = new float[maxTokens * c.kvDim()];
+        this.v = new float[maxTokens * c.kvDim()];
+        this.att = new float[maxTokens * c.qDim()];
+        this.tmp = new float[maxTokens * c.dim()];
+        this.gate = new float[maxTokens * c.ffnDim()];
+        this.up = new float[maxTokens * c.ffnDim()];
+        this.rope = new float[maxTokens * c.headDim()];
+        this.logits = new float[maxLogitRows * c.vocabSize()];
+        int positions = Math.min(c.contextLength(), cache.totalBlocks() * cache.blockSize());
+        this.scores = new float[pool.size()][positions];
+        this.act = new Activations(maxTokens * widest);
+        this.attnScale = 1.0f / (float) Math.sqrt(c.headDim());
+    }
+
+    public Qwen3Config config() {
+        return c;
+    }
+
+    public int maxTokens() {
+        return maxTokens;
+    }
+
+    public int maxLogitRows() {
+        return maxLogitRows;
+    }
+
+    /** Logits of the last pass: row {@code r} (see {@link ForwardBatch#add}) at {@code r * vocabSize}. */
+    public float[] logits() {
+        return logits;
+    }
+
+    /**
+     * Runs the batch. Every sequence must already hold cache blocks for the positions it adds
+     * ({@link KvSequence#reserve}); its length is advanced past them here.
+     */
+    public void forward(ForwardBatch b) {
+        int n = b.size();
+        if (n == 0) {
+            return;
+        }
+        if (n > maxTokens || b.logitRows() > maxLogitRows) {
+            throw new IllegalArgumentException("batch of " + n + " tokens / " + b.logitRows()
+                    + " logit rows exceeds " + maxTokens + " / " + maxLogitRows);
+        }
+        this.batch = b;
+        int dim = c.dim();
+        for (int t = 0; t < n; t++) {
+            int token = b.tokens[t];
+            if (token < 0 || token >= c.vocabSize()) {
+                throw new IllegalArgumentException("token id " + token + " outside the vocabulary of " + c.vocabSize());
+            }
+            embeddingCodec.dequantize(w.tokenEmbedding.data(), w.tokenEmbedding.rowOffset(token), x, t * dim, dim);
+            Rope.table(b.positions[t], c.headDim(), c.ropeBase(), c.ropeFreqScale(), rope, t * c.headDim());
+        }
+        for (layer = 0; layer < c.layers(); layer++) {
+            Qwen3Weights.Layer lw = w.layers[layer];
+            rmsNormRows(x, xn, n, dim, lw.attnNorm());
+            matmul(xn, n, dim, lw.wq(), q, lw.wk(), k, lw.wv(), v);
+            normAndRope(n, lw);
+            for (int t = 0; t < n; t++) {
+                cache.store(layer, b.sequences[t].slot(b.positions[t]), k, t * c.kvDim(), v, t * c.kvDim());
+            }
+            attentionOp.tokens = n;
+            pool.run(attentionOp, n * c.kvHeads());
+            matmul(att, n, c.qDim(), lw.wo(), tmp, null, null, null, null);
+            addInPlace(x, tmp, n * dim);
+
+            rmsNormRows(x, xn, n, dim, lw.ffnNorm());
+            matmul(xn, n, dim, lw.ffnGate(), gate, lw.ffnUp(), up, null, null);
+            swiglu(n * c.ffnDim());
+            matmul(gate, n, c.ffnDim(), lw.ffnDown(), tmp, null, null, null, null);
+            addInPlace(x, tmp, n * dim);
+        }
+        int rows = b.logitRows();
+        for (int r = 0; r < rows; r++) {
+            int t = b.rowToken[r];
+            Norms.rmsNorm(x, t * dim, xn, r * dim, dim, w.outputNorm.data(), c.rmsEps());
+        }
+        if (rows > 0) {
+            matmul(xn, rows, dim, w.output, logits, null, null, null, null);
+        }
+        for (int t = 0; t < n; t++) {
+            KvSequence s = b.sequences[t];
+            if (s.length() < b.positions[t] + 1) {
+                s.setLength(b.positions[t] + 1);
+            }
+        }
+        this.batch = null;
+    }
+
+    private void rmsNormRows(float[] in, float[] out, int n, int dim, WeightTensor weight) {
+        for (int t = 0; t < n; t++) {
+            Norms.rmsNorm(in, t * dim, out, t * dim, dim, weight.data(), c.rmsEps());
+        }
+    }
+
+    private void normAndRope(int n, Qwen3Weights.Layer lw) {
+        int hd = c.headDim();
+        MemorySegment qn = lw.qNorm().data();
+        MemorySegment kn = lw.kNorm().data();
+        for (int t = 0; t < n; t++) {
+            for (int h = 0; h < c.heads(); h++) {
+                int off = t * c.qDim() + h * hd;
+                Norms.rmsNorm(q, off, q, off, hd, qn, c.rmsEps());
+                Rope.apply(q, off, hd, rope, t * hd);
+            }
+            for (int h = 0; h < c.kvHeads(); h++) {
+                int off = t * c.kvDim() + h * hd;
+                Norms.rmsNorm(k, off, k, off, hd, kn, c.rmsEps());
+                Rope.apply(k, off, hd, rope, t * hd);
+            }
+        }
+    }
+
+    private void swiglu(int count) {
+        for (int i = 0; i < count; i++) {
+            float g = gate[i];
+            gate[i] = g / (1.0f + (float) Math.exp(-g)) * up[i];
+        }
+    }
+
+    private static void addInPlace(float[] acc, float[] add, int count) {
+        for (int i = 0; i < count; i++) {
+            acc[i] += add[i];
+        }
+    }
+
+    /**
+     * Up to three products of the same input (Q/K/V, gate/up) in one dispatch. The activations
+     * are converted once; all three must read the same activation format, else they run apart.
+     */
+    private void matmul(float[] in, int n, int cols, WeightTensor w1, float[] y1, WeightTensor w2, float[] y2,
+            WeightTensor w3, float[] y3) {
+        GgmlType format = KernelSet.activationFormat(w1.type());
+        boolean shared = (w2 == null || KernelSet.activationFormat(w2.type()) == format)
+                && (w3 == null || KernelSet.activationFormat(w3.type()) == format);
+        if (!shared) {
+            matmul(in, n, cols, w1, y1, null, null, null, null);
+            if (w2 != null) {
+                matmul(in, n, cols, w2, y2, null, null, null, null);
+            }
+            if (w3 != null) {
+                matmul(in, n, cols, w3, y3, null, null, null, null);
+            }
+            return;
+        }
+        kernels.quantize(w1.type(), in, n, cols, act);
+        MatMulOp op = matmulOp;
+        op.parts = 0;
+        op.add(w1, y1);
+        if (w2 != null) {
+            op.add(w2, y2);
+        }
+        if (w3 != null) {
+            op.add(w3, y3);
+        }
+        op.plan(n, pool.size());
+        pool.run(op, op.chunks);
+    }
+
+    /** Rows of up to three matrices, cut into chunks that threads claim one at a time. */
+    private final class MatMulOp implements ComputePool.Task {
+        final WeightTensor[] weights = new WeightTensor[3];
+        final float[][] outputs = new float[3][];
+        final MatMulKernel[] kernel = new MatMulKernel[3];
+        final int[] firstChunk = new int[4];
+        int parts;
+        int chunkRows;
+        int chunks;
+
+        void add(WeightTensor wt, float[] y) {
+            weights[parts] = wt;
+            outputs[parts] = y;
+            kernel[parts] = kernels.matmul(wt.type());
+            parts++;
+        }
+
+        void plan(int tokens, int threads) {
+            int totalRows = 0;
+            for (int i = 0; i < parts; i++) {
+                totalRows += weights[i].rows();
+            }
+            // Enough chunks for the threads to balance, few enough that claiming stays cheap;
+            // a multiple of 16 rows so SIMD kernels can work on groups of rows.
+            int target = Math.max(1, totalRows / (threads * 8));
+            chunkRows = Math.max(16, Math.min(512, (target + 15) / 16 * 16));
+            chunks = 0;
+            for (int i = 0; i < parts; i++) {
+                firstChunk[i] = chunks;
+                chunks += (weights[i].rows() + chunkRows - 1) / chunkRows;
+            }
+            firstChunk[parts] = chunks;
+        }
+
+        @Override
+        public void run(int chunk, int member) {
+            int part = 0;
+            while (chunk >= firstChunk[part + 1]) {
+                part++;
+            }
+            WeightTensor wt = weights[part];
+            int r0 = (chunk - firstChunk[part]) * chunkRows;
+            int r1 = Math.min(wt.rows(), r0 + chunkRows);
+            kernel[part].matmul(wt, r0, r1, act, outputs[part], wt.rows());
+        }
+    }
+
+    /** One (token, KV head) per chunk. */
+    private final class AttentionOp implements ComputePool.Task {
+        int tokens;
+
+        @Override
+        public void run(int chunk, int member) {
+            int t = chunk / c.kvHeads();
+            int kvHead = chunk % c.kvHeads();
+            ForwardBatch b = batch;
+            kernels.attention(cache, layer, b.sequences[t], b.positions[t], kvHead, c.groupSize(), c.headDim(),
+                    attnScale, q, t * c.qDim(), att, t * c.qDim(), scores[member]);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package io.jllm.engine.kv;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class PagedKvCacheTest {
+    @Test
+    void sequencesGrowABlockAtATimeAndReturnEveryBlock() {
+        try (PagedKvCache cache = new PagedKvCache(2, 8, 4, 10, KvType.F32)) {
+            KvSequence a = new KvSequence(cache);
+            KvSequence b = new KvSequence(cache);
+            assertTrue(a.reserve(5));
+            assertEquals(2, a.blockCount());
+            assertTrue(b.reserve(16));
+            assertEquals(4, b.blockCount());
+            assertEquals(6, cache.usedBlocks());
+            Set<Long> slots = new HashSet<>();
+            for (int p = 0; p < 5; p++) {
+                slots.add(a.slot(p));
+            }
+            for (int p = 0; p < 16; p++) {
+                slots.add(b.slot(p));
+            }
+            assertEquals(21, slots.size(), "two sequences must never share a slot");
+            a.release();
+            b.release();
+            assertEquals(0, cache.usedBlocks());
+            assertEquals(10, cache.freeBlocks());
+        }
+    }
+
+    @Test
+    void reserveFailsCleanlyWhenBlocksRunOut() {
+        try (PagedKvCache cache = new PagedKvCache(1, 4, 4, 3, KvType.F16)) {
+            KvSequence a = new KvSequence(cache);
+            assertFalse(a.reserve(13), "13 positions need 4 blocks of 4; only 3 exist");
+            assertEquals(3, a.blockCount(), "what could be taken stays with the sequence");
+            assertEquals(0, cache.freeBlocks());
+            a.release();
+            assertEquals(3, cache.freeBlocks());
+        }
+    }
+
+    @Test
+    void sharedBlocksAreFreedWithTheirLastOwner() {
+        try (PagedKvCache cache = new PagedKvCache(1, 4, 4, 4, KvType.F16)) {
+            KvSequence a = new KvSequence(cache);
+            assertTrue(a.reserve(4));
+            int shared = a.block(0);
+            cache.retain(shared);
+            KvSequence b = new KvSequence(cache);
+            b.appendBlock(shared);
+            a.release();
+            assertEquals(1, cache.usedBlocks());
+            b.release();
+            assertEquals(0, cache.usedBlocks());
+            assertThrows(IllegalStateException.class, () -> cache.release(shared));
+        }
+    }
+
+    @Test
+    void storesAndReadsBackKeysAndValues() {
+        for (KvType type : KvType.values()) {
+            try (PagedKvCache cache = new PagedKvCache(2, 4, 2, 2, type)) {
+                KvSequence s = new KvSequence(cache);
+                assertTrue(s.reserve(3));
+                float[] k = {1.5f, -2.25f, 0.1f, 1000f};
+                float[] v = {-1f, 2f, 3.5f, -0.125f};
+                cache.store(1, s.slot(2), k, 0, v, 0);
+                long base = s.slot(2) * 4;
+                for (int i = 0; i < 4; i++) {
+                    // F16 keeps 11 significant bits: 0.1 comes back within 2^-11 relative; the rest are exact.
+                    float tol = type == KvType.F16 ? Math.abs(k[i]) * 0x1p-11f : 0f;
+                    assertEquals(k[i], cache.read(cache.keys(1), base + i), tol);
+                    assertEquals(v[i], cache.read(cache.values(1), base + i), 0f);
+                }
+                assertNotEquals(cache.keys(0), cache.keys(1));
+            }
+        }
+    }
+}
