@@ -37,7 +37,7 @@ final class SynthProgress implements GgufWriter.Progress, AutoCloseable {
                         .showSpeed().build();
             }
             bar.stepTo(bytesDone);
-            bar.setExtraMessage(tensor.name());
+            bar.setExtraMessage(" " + tensor.name());
             return;
         }
         int tenth = bytesTotal == 0 ? 10 : (int) (bytesDone * 10 / bytesTotal);

@@ -98,10 +98,33 @@ public final class SyntheticModels {
                 } finally {
                     Files.deleteIfExists(tmp);
                 }
+                deleteStaleVersions(dir, file);
             } catch (IOException e) {
                 throw new UncheckedIOException("could not write the cached synthetic model " + file, e);
             }
             return file;
+        }
+    }
+
+    /**
+     * Every code change writes the cached models anew under a new hash; this removes the same model's
+     * files from other versions once they are a day old. Younger ones are left alone: another
+     * checkout's tests may be using them right now.
+     */
+    private static void deleteStaleVersions(Path dir, Path current) {
+        String name = current.getFileName().toString();
+        String prefix = name.substring(0, name.lastIndexOf('-') + 1);
+        long dayAgo = System.currentTimeMillis() - 24 * 3600 * 1000L;
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                String n = f.getFileName().toString();
+                if (n.startsWith(prefix) && n.endsWith(".gguf") && !f.equals(current)
+                        && Files.getLastModifiedTime(f).toMillis() < dayAgo) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException e) {
+            // Housekeeping only: a file we cannot list or delete costs disk space, nothing else.
         }
     }
 

@@ -95,6 +95,41 @@ class ModelsCliTest {
     }
 
     @Test
+    void synthWritesAFileThatInspectDescribes() {
+        Path out = dir.resolve("tiny-f16.gguf");
+        Run synth = run("synth", "--preset", "tiny", "--ftype", "F16", "--seed", "3", "--out", out.toString());
+        assertEquals(0, synth.code(), synth.err());
+        // not a terminal: plain progress lines on stderr, ending at 100%
+        assertTrue(synth.err().contains("synth: 100%  24/24 tensors"), synth.err());
+        assertTrue(synth.out().startsWith("wrote " + out + ": tiny F16, seed 3, 24 tensors"), synth.out());
+
+        Run inspect = run("inspect", out.toString());
+        assertEquals(0, inspect.code(), inspect.err());
+        String text = inspect.out();
+        assertTrue(text.startsWith(out + ": GGUF v3, "), text);
+        assertTrue(text.contains("UINT32     general.file_type"), text);
+        assertTrue(text.matches("(?s).*FLOAT32 +qwen3\\.rope\\.freq_base += 1000000\\.0\\n.*"), text);
+        assertTrue(text.matches("(?s).*\\[STRING\\] +tokenizer\\.ggml\\.tokens += \\(151,936\\) \\[\"!\", \"\\\\\"\", .*"), text);
+        assertTrue(text.contains("(4,116 chars)"), "the chat template is cut short");
+        assertTrue(text.matches("(?s).*\\nF16 +15 +40,468,480 +80,936,960 +16\\.00\\n.*"), text);
+        assertFalse(text.contains("blk.1.ffn_up.weight"), "no tensor list without --tensors");
+
+        Run full = run("inspect", "--tensors", "--all-metadata", out.toString());
+        assertTrue(full.out().matches("(?s).*\\n +24  blk\\.1\\.ffn_up\\.weight +F16 +256 x 768 +393,216 .*"), full.out());
+        assertFalse(full.out().contains("(4,116 chars)"), "--all-metadata prints the whole template");
+        assertTrue(full.out().contains("\"[PAD151935]\"]"), "--all-metadata prints whole arrays");
+    }
+
+    @Test
+    void inspectingSomethingThatIsNotGgufNamesTheProblem() throws Exception {
+        Path notGguf = dir.resolve("notes.txt");
+        Files.writeString(notGguf, "hello, this is not a model file");
+        Run r = run("inspect", notGguf.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("inspect: error: " + notGguf), r.err());
+    }
+
+    @Test
     void noCommandIsAUsageError() {
         Run r = run();
         assertEquals(2, r.code());

@@ -1,0 +1,132 @@
+package io.jllm.models.synth;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jllm.gguf.GgufFile;
+import io.jllm.gguf.GgufTensorInfo;
+import io.jllm.models.hf.Qwen3Tokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Synthetic files written for real and read back with the GGUF reader. */
+class SyntheticModelsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theTinyModelReadsBackAsPlanned() throws IOException {
+        Path path = SyntheticModels.cached(ModelPreset.TINY, Ftype.Q4_K_M, 42);
+        List<PlannedTensor> plan = TensorPlan.of(ModelPreset.TINY, Ftype.Q4_K_M);
+        try (GgufFile file = GgufFile.open(path)) {
+            assertEquals(3, file.version());
+            assertEquals(Qwen3Metadata.build(ModelPreset.TINY, Ftype.Q4_K_M, 42,
+                    Qwen3Tokenizer.bundledMetadata(151_936)), file.metadata().asMap());
+            List<GgufTensorInfo> tensors = file.tensors();
+            assertEquals(plan.size(), tensors.size());
+            for (int i = 0; i < plan.size(); i++) {
+                PlannedTensor p = plan.get(i);
+                GgufTensorInfo t = tensors.get(i);
+                assertEquals(p.name(), t.name());
+                assertEquals(p.type(), t.type(), p.name());
+                assertArrayEquals(p.shape(), t.shape(), p.name());
+                assertEquals(p.byteSize(), t.byteSize(), p.name());
+            }
+        }
+    }
+
+    @Test
+    void everyTensorOfTheTinyModelHasTheIntendedDistribution() throws IOException {
+        try (GgufFile file = GgufFile.open(SyntheticModels.cached(ModelPreset.TINY, Ftype.Q4_K_M, 42))) {
+            for (PlannedTensor p : TensorPlan.of(ModelPreset.TINY, Ftype.Q4_K_M)) {
+                WeightStats.check(file, file.requireTensor(p.name()), WeightScheme.of(p.role(), ModelPreset.TINY));
+            }
+        }
+    }
+
+    @Test
+    void theSameSeedGivesTheSameBytesWithAnyThreadCount() throws IOException {
+        Path one = dir.resolve("one.gguf");
+        Path two = dir.resolve("two.gguf");
+        Path other = dir.resolve("other.gguf");
+        SyntheticModels.write(ModelPreset.TINY, Ftype.F16, 5, one, null, 1);
+        SyntheticModels.write(ModelPreset.TINY, Ftype.F16, 5, two, null, 3);
+        SyntheticModels.write(ModelPreset.TINY, Ftype.F16, 6, other, null, 2);
+        assertEquals(-1, Files.mismatch(one, two), "same seed, 1 vs 3 threads");
+        assertNotEquals(-1, Files.mismatch(one, other), "different seeds");
+        try (GgufFile file = GgufFile.open(one)) {
+            // the seed is in the metadata too ("seed 5" and "seed 6" take the same bytes): the weights must differ
+            assertTrue(differsAfter(one, other, file.dataOffset()));
+        }
+    }
+
+    @Test
+    void theCacheWritesOnceAndReusesTheFile() throws IOException {
+        Path first = SyntheticModels.cached(ModelPreset.TINY, Ftype.Q4_K_M, 42);
+        long modified = Files.getLastModifiedTime(first).toMillis();
+        Path again = SyntheticModels.cached(ModelPreset.TINY, Ftype.Q4_K_M, 42);
+        assertEquals(first, again);
+        assertEquals(modified, Files.getLastModifiedTime(again).toMillis());
+        assertTrue(first.getFileName().toString().matches("tiny-q4_k_m-42-[0-9a-f]{12}\\.gguf"), first.toString());
+        try (var siblings = Files.list(first.getParent())) {
+            List<Path> partial = new ArrayList<>(siblings.filter(p -> p.toString().endsWith(".partial")).toList());
+            assertEquals(List.of(), partial, "no temporary files left behind");
+        }
+    }
+
+    @Test
+    void writingANewVersionRemovesDayOldVersionsOfTheSameModelOnly() throws IOException {
+        long seed = System.nanoTime() & Long.MAX_VALUE; // a model no earlier run has cached
+        Path cacheDir = Path.of(System.getProperty("java.io.tmpdir"), "jllm-models");
+        Files.createDirectories(cacheDir);
+        Path stale = cacheDir.resolve("tiny-f32-" + seed + "-000000000000.gguf");
+        Path recent = cacheDir.resolve("tiny-f32-" + seed + "-111111111111.gguf");
+        Path otherSeed = cacheDir.resolve("tiny-f32-" + seed + "1-000000000000.gguf");
+        for (Path p : List.of(stale, recent, otherSeed)) {
+            Files.writeString(p, "old");
+        }
+        java.nio.file.attribute.FileTime twoDaysAgo = java.nio.file.attribute.FileTime.fromMillis(
+                System.currentTimeMillis() - 48 * 3600 * 1000L);
+        Files.setLastModifiedTime(stale, twoDaysAgo);
+        Files.setLastModifiedTime(otherSeed, twoDaysAgo);
+        Path written = SyntheticModels.cached(ModelPreset.TINY, Ftype.F32, seed);
+        try {
+            assertTrue(Files.exists(written));
+            assertTrue(Files.notExists(stale), "a day-old version of the same model is removed");
+            assertTrue(Files.exists(recent), "a recent version may be in use by another checkout");
+            assertTrue(Files.exists(otherSeed), "another model is not touched");
+        } finally {
+            for (Path p : List.of(written, stale, recent, otherSeed)) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    @Test
+    void writingIntoAMissingDirectoryFailsBeforeAnyWork() {
+        Path out = dir.resolve("missing/model.gguf");
+        IOException e = assertThrows(IOException.class,
+                () -> SyntheticModels.write(ModelPreset.TINY, Ftype.F16, 1, out, null));
+        assertEquals("cannot write " + out + ": directory " + out.getParent() + " does not exist", e.getMessage());
+    }
+
+    @Test
+    void zeroThreadsIsRefused() {
+        assertThrows(IllegalArgumentException.class,
+                () -> SyntheticModels.write(ModelPreset.TINY, Ftype.F16, 1, dir.resolve("x.gguf"), null, 0));
+    }
+
+    private static boolean differsAfter(Path a, Path b, long offset) throws IOException {
+        byte[] x = Files.readAllBytes(a);
+        byte[] y = Files.readAllBytes(b);
+        return !java.util.Arrays.equals(x, (int) offset, x.length, y, (int) offset, y.length);
+    }
+}
