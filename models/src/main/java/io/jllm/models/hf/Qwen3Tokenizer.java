@@ -25,7 +25,7 @@ public final class Qwen3Tokenizer {
      * converter reads besides tokenizer_config.json: they are what gives real Qwen3 GGUFs their
      * {@code bos_token_id}, since tokenizer_config.json sets {@code bos_token} to null.
      */
-    private static final String MODEL_CONFIG_TOKEN_IDS = "{\"bos_token_id\": 151643, \"eos_token_id\": 151645}";
+    static final String MODEL_CONFIG_TOKEN_IDS = "{\"bos_token_id\": 151643, \"eos_token_id\": 151645}";
 
     private static final Map<Integer, Map<String, GgufValue>> CACHE = new ConcurrentHashMap<>();
 

@@ -8,9 +8,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jllm.gguf.GgufMetadata;
+import io.jllm.models.OracleTools;
 import io.jllm.models.hf.Qwen3Tokenizer;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +17,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,9 +36,8 @@ class TinyModelOracleTest {
 
     @Test
     void llamaCppRunsTheTinyModelAndItsGreedyOutputIsNotDegenerate() throws Exception {
-        Path moduleDir = Path.of("").toAbsolutePath();
-        Path script = moduleDir.resolve("../oracle/generate.mjs").normalize();
-        Path home = oracleHome(moduleDir);
+        Path script = OracleTools.script("generate.mjs");
+        Path home = OracleTools.nodeHome();
         assumeTrue(Files.isRegularFile(script), "oracle scripts not found at " + script);
         assumeTrue(home != null, "no node-llama-cpp under jllm.oracle.home, ../.oracle or /work/oracle-npm");
 
@@ -56,8 +53,9 @@ class TinyModelOracleTest {
         Path promptsFile = dir.resolve("prompts.json");
         new ObjectMapper().writeValue(promptsFile.toFile(), prompts);
 
-        JsonNode out = run(List.of("node", script.toString(), "--home", home.toString(), "--tokens",
-                Integer.toString(TOKENS), model.toString(), promptsFile.toString()));
+        JsonNode out = new ObjectMapper().readTree(OracleTools.run(List.of("node", script.toString(), "--home",
+                home.toString(), "--tokens", Integer.toString(TOKENS), model.toString(), promptsFile.toString()),
+                Map.of(), dir));
         JsonNode results = out.get("results");
         assertEquals(prompts.size(), results.size());
         List<List<Integer>> continuations = new ArrayList<>();
@@ -85,23 +83,6 @@ class TinyModelOracleTest {
                 "changing an early prompt token should change the next token");
     }
 
-    /** jllm.oracle.home (surefire sets it to <repo>/.oracle), else ../.oracle, else /work/oracle-npm. */
-    private static Path oracleHome(Path moduleDir) {
-        List<Path> candidates = new ArrayList<>();
-        String property = System.getProperty("jllm.oracle.home");
-        if (property != null && !property.isBlank()) {
-            candidates.add(Path.of(property));
-        }
-        candidates.add(moduleDir.resolve("../.oracle").normalize());
-        candidates.add(Path.of("/work/oracle-npm"));
-        for (Path home : candidates) {
-            if (Files.isRegularFile(home.resolve("node_modules/node-llama-cpp/package.json"))) {
-                return home;
-            }
-        }
-        return null;
-    }
-
     private static Map<String, Integer> vocabulary() {
         String[] tokens = new GgufMetadata("bundled", Qwen3Tokenizer.bundledMetadata(151_936))
                 .stringArray("tokenizer.ggml.tokens");
@@ -124,18 +105,4 @@ class TinyModelOracleTest {
         return ids;
     }
 
-    private JsonNode run(List<String> command) throws IOException, InterruptedException {
-        Path stdout = dir.resolve("stdout.json");
-        Path stderr = dir.resolve("stderr.txt");
-        Process p = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
-        if (!p.waitFor(10, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new AssertionError("oracle did not finish in 10 minutes: " + command);
-        }
-        if (p.exitValue() != 0) {
-            throw new AssertionError("oracle failed (exit " + p.exitValue() + "): " + command + "\n"
-                    + Files.readString(stderr, StandardCharsets.UTF_8));
-        }
-        return new ObjectMapper().readTree(stdout.toFile());
-    }
 }
