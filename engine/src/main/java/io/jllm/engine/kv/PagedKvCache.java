@@ -35,6 +35,7 @@ public final class PagedKvCache implements AutoCloseable {
     private final int[] freeStack;
     private int freeTop;
     private volatile int usedBlocks;
+    private java.util.function.BooleanSupplier evictor;
 
     public PagedKvCache(int layers, int kvDim, int blockSize, int blocks, KvType type) {
         if (layers <= 0 || kvDim <= 0 || blockSize <= 0 || blocks <= 0) {
@@ -105,9 +106,17 @@ public final class PagedKvCache implements AutoCloseable {
         return 2L * layers * blocks * blockSize * kvDim * type.bytes();
     }
 
+    /**
+     * Called when no block is free, to release one held only by a cache (the prefix cache);
+     * returns whether it did.
+     */
+    public void setEvictor(java.util.function.BooleanSupplier evictor) {
+        this.evictor = evictor;
+    }
+
     /** Takes a free block (reference count 1), or returns -1 when none is left. */
     public int allocate() {
-        if (freeTop == 0) {
+        if (freeTop == 0 && (evictor == null || !evictor.getAsBoolean())) {
             return -1;
         }
         int block = freeStack[--freeTop];
