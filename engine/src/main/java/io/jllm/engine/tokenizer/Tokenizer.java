@@ -53,7 +53,9 @@ public final class Tokenizer {
 
     /** As {@link #encode(String, boolean)}; {@code addSpecial} adds BOS/EOS where the vocabulary asks for them. */
     public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
-        Objects.requireNonNull(text, "text");
+        if (text == null) {
+            throw new IllegalArgumentException("text to encode is null");
+        }
         String s = withoutLoneSurrogates(text);
         Scratch scratch = new Scratch(vocab.merges());
         IntList out = new IntList(s.length() / 3 + 8);
@@ -87,6 +89,9 @@ public final class Tokenizer {
      * {@code renderSpecial} (llama.cpp's token_to_piece {@code special}); user-defined tokens always are.
      */
     public String decode(int[] ids, boolean renderSpecial) {
+        if (ids == null) {
+            throw new IllegalArgumentException("ids to decode are null");
+        }
         Utf8Decoder utf8 = new Utf8Decoder();
         StringBuilder out = new StringBuilder(ids.length * 4);
         for (int id : ids) {

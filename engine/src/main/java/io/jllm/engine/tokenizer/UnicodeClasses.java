@@ -63,7 +63,7 @@ final class UnicodeClasses {
         return cls;
     }
 
-    private static boolean isUnicode16Addition(int cp) {
+    static boolean isUnicode16Addition(int cp) {
         for (int i = 0; i < UNICODE_16_ADDITIONS.length; i += 2) {
             if (cp < UNICODE_16_ADDITIONS[i]) {
                 return false;
