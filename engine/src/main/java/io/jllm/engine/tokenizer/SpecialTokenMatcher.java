@@ -18,6 +18,8 @@ final class SpecialTokenMatcher {
     }
 
     private final Special[] specials;
+    /** The distinct first chars of the specials, to find in one pass per char which ones occur at all. */
+    private final char[] firstChars;
 
     SpecialTokenMatcher(Vocabulary vocab) {
         List<Special> list = new ArrayList<>();
@@ -32,6 +34,8 @@ final class SpecialTokenMatcher {
         list.sort(Comparator.comparingInt((Special s) -> -s.text.getBytes(StandardCharsets.UTF_8).length)
                 .thenComparingInt(Special::id));
         specials = list.toArray(new Special[0]);
+        firstChars = list.stream().map(sp -> String.valueOf(sp.text.charAt(0))).distinct()
+                .collect(java.util.stream.Collectors.joining()).toCharArray();
     }
 
     /**
@@ -49,14 +53,13 @@ final class SpecialTokenMatcher {
         current.add(0);
         current.add(text.length());
         current.add(-1);
-        for (Special s : specials) {
-            if (!parseSpecial && !s.userDefined) {
+        boolean[] occurs = occurring(text, parseSpecial);
+        for (int i = 0; i < specials.length; i++) {
+            if (!occurs[i]) {
                 continue;
             }
+            Special s = specials[i];
             int occurrence = text.indexOf(s.text);
-            if (occurrence < 0) {
-                continue;
-            }
             next.clear();
             cut(text, s, occurrence, current, next);
             IntList swap = current;
@@ -69,6 +72,22 @@ final class SpecialTokenMatcher {
                 out.add(current.get(i));
             }
         }
+    }
+
+    /** Which specials (that {@code parseSpecial} allows) occur in {@code text}: one scan per distinct first char. */
+    private boolean[] occurring(String text, boolean parseSpecial) {
+        boolean[] occurs = new boolean[specials.length];
+        for (char first : firstChars) {
+            for (int at = text.indexOf(first); at >= 0; at = text.indexOf(first, at + 1)) {
+                for (int i = 0; i < specials.length; i++) {
+                    Special s = specials[i];
+                    if (!occurs[i] && (parseSpecial || s.userDefined) && text.startsWith(s.text, at)) {
+                        occurs[i] = true;
+                    }
+                }
+            }
+        }
+        return occurs;
     }
 
     /**

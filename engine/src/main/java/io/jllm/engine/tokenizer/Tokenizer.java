@@ -22,7 +22,7 @@ public final class Tokenizer {
 
     private final Vocabulary vocab;
     private final SpecialTokenMatcher matcher;
-    private final WordCache cache = new WordCache(1 << 14);
+    private final WordCache cache = new WordCache(1 << 16);
 
     public Tokenizer(Vocabulary vocab) {
         this.vocab = Objects.requireNonNull(vocab, "vocab");
@@ -57,7 +57,7 @@ public final class Tokenizer {
             throw new IllegalArgumentException("text to encode is null");
         }
         String s = withoutLoneSurrogates(text);
-        Scratch scratch = new Scratch(vocab.merges());
+        Scratch scratch = new Scratch();
         IntList out = new IntList(s.length() / 3 + 8);
         if (addSpecial && vocab.addBos()) {
             out.add(required(vocab.bos(), "BOS"));
@@ -198,7 +198,7 @@ public final class Tokenizer {
             }
         }
         int mark = out.size();
-        scratch.merger.merge(ids, count, out);
+        scratch.merger(vocab.merges()).merge(ids, count, out);
         if (cacheable) {
             cache.put(text, from, to, hash, out.toArray(mark));
         }
@@ -246,20 +246,26 @@ public final class Tokenizer {
         return fixed == null ? text : fixed.toString();
     }
 
-    /** Per-call working storage, so concurrent calls share nothing mutable. */
+    /**
+     * Per-call working storage, so concurrent calls share nothing mutable. The merge buffers are made
+     * on the first word the cache does not know, so a call served from the cache allocates little.
+     */
     private static final class Scratch {
-        final BpeWordMerger merger;
-        final IntList fragments = new IntList(48);
-        final IntList spare = new IntList(48);
-        private int[] byteIds = new int[256];
+        final IntList fragments = new IntList(12);
+        final IntList spare = new IntList(12);
+        private BpeWordMerger merger;
+        private int[] byteIds = new int[0];
 
-        Scratch(BpeMerges merges) {
-            merger = new BpeWordMerger(merges);
+        BpeWordMerger merger(BpeMerges merges) {
+            if (merger == null) {
+                merger = new BpeWordMerger(merges);
+            }
+            return merger;
         }
 
         int[] byteIds(int capacity) {
             if (byteIds.length < capacity) {
-                byteIds = new int[Math.max(capacity, byteIds.length * 2)];
+                byteIds = new int[Math.max(capacity, Math.max(64, byteIds.length * 2))];
             }
             return byteIds;
         }

@@ -65,6 +65,16 @@ class VocabularyTest {
     }
 
     @Test
+    void overlappingAddedTokensGoLongestFirstAsInLlamaCpp() {
+        Tokenizer t = new Tokenizer(load(tiny("[ab", "b]cd")));
+        int[] expected = java.util.stream.IntStream.concat(java.util.Arrays.stream(t.encode("[a", false)),
+                java.util.stream.IntStream.of(t.tokenId("b]cd"))).toArray();
+        assertArrayEquals(expected, t.encode("[ab]cd", false),
+                "llama.cpp cuts the longer token first; HF's leftmost scan would take \"[ab\"");
+        assertArrayEquals(new int[] {t.tokenId("[ab"), t.tokenId("[ab")}, t.encode("[ab[ab", false));
+    }
+
+    @Test
     void unsupportedModelNamesWhatIsSupported() {
         Map<String, GgufValue> kv = tiny();
         kv.put(Vocabulary.KEY_MODEL, GgufValue.string("llama"));
