@@ -1,0 +1,16 @@
+package io.jllm.engine.kernel;
+
+/** Kernel sets by the names the command line uses. */
+public final class Kernels {
+    private Kernels() {
+    }
+
+    public static KernelSet byName(String name) {
+        return switch (name) {
+            case "reference" -> ReferenceKernels.INSTANCE;
+            // Until the SIMD set lands, "simd" runs the reference kernels.
+            case "simd" -> ReferenceKernels.INSTANCE;
+            default -> throw new IllegalArgumentException("unknown kernel set '" + name + "'; use simd or reference");
+        };
+    }
+}

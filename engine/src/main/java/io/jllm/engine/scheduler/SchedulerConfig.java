@@ -1,0 +1,34 @@
+package io.jllm.engine.scheduler;
+
+/**
+ * Knobs of the continuous-batching scheduler.
+ *
+ * @param maxRunning       most sequences computed together in one step (each decoding sequence is
+ *                         one row of every matrix product, so this bounds step time)
+ * @param stepTokens       token budget of one step: decode tokens first, then prefill chunks up to
+ *                         it, so a long prompt is spread over steps instead of stalling everyone
+ * @param maxQueue         most requests waiting to start; beyond it submit() rejects
+ * @param maxContext       most tokens (prompt + generated) of one sequence
+ * @param prefixCaching    share the KV blocks of identical prompt prefixes
+ */
+public record SchedulerConfig(int maxRunning, int stepTokens, int maxQueue, int maxContext, boolean prefixCaching) {
+    public SchedulerConfig {
+        if (maxRunning < 1) {
+            throw new IllegalArgumentException("maxRunning must be >= 1, got " + maxRunning);
+        }
+        if (stepTokens < maxRunning) {
+            throw new IllegalArgumentException("stepTokens (" + stepTokens + ") must be >= maxRunning (" + maxRunning
+                    + "): every running sequence needs one token per step");
+        }
+        if (maxQueue < 0) {
+            throw new IllegalArgumentException("maxQueue must be >= 0, got " + maxQueue);
+        }
+        if (maxContext < 2) {
+            throw new IllegalArgumentException("maxContext must be >= 2, got " + maxContext);
+        }
+    }
+
+    public static SchedulerConfig defaults(int maxContext) {
+        return new SchedulerConfig(16, 256, 256, maxContext, true);
+    }
+}

@@ -1,0 +1,26 @@
+package io.jllm.engine.tokenizer;
+
+import io.jllm.gguf.GgufMetadata;
+
+/** The real Qwen3 vocabulary, loaded once per test JVM (it takes about a second). */
+final class Qwen3Tokenizers {
+    private static volatile GgufMetadata metadata;
+    private static volatile Tokenizer tokenizer;
+
+    private Qwen3Tokenizers() {
+    }
+
+    static synchronized GgufMetadata metadata() {
+        if (metadata == null) {
+            metadata = TemporaryQwen3Metadata.load();
+        }
+        return metadata;
+    }
+
+    static synchronized Tokenizer tokenizer() {
+        if (tokenizer == null) {
+            tokenizer = Tokenizer.fromMetadata(metadata());
+        }
+        return tokenizer;
+    }
+}
