@@ -1,6 +1,7 @@
 package io.jllm.engine.tokenizer;
 
 import io.jllm.gguf.GgufMetadata;
+import io.jllm.models.hf.Qwen3Tokenizer;
 
 /** The real Qwen3 vocabulary, loaded once per test JVM (it takes about a second). */
 final class Qwen3Tokenizers {
@@ -12,7 +13,7 @@ final class Qwen3Tokenizers {
 
     static synchronized GgufMetadata metadata() {
         if (metadata == null) {
-            metadata = TemporaryQwen3Metadata.load();
+            metadata = new GgufMetadata("bundled Qwen3 tokenizer", Qwen3Tokenizer.bundledMetadata(Qwen3Tokenizer.QWEN3_VOCAB_SIZE));
         }
         return metadata;
     }
