@@ -27,10 +27,11 @@ runMain(usage, async () => {
   const settings = parseEvaluatorSettings(values);
   const n = parsePositiveInt(values.tokens, "tokens", { max: 1 << 20 });
   const raw = readJson(positionals[1], "prompts file");
-  const prompts = Array.isArray(raw) && raw.length > 0 && raw.every(Number.isInteger) ? [raw] : raw;
-  if (!Array.isArray(prompts)) throw new Error(`${positionals[1]}: expected an array of token ids or of token-id arrays`);
+  // Shape first, so that a bad file fails before the model loads; ids against the vocabulary after.
+  const prompts = validateSequences(
+    Array.isArray(raw) && raw.length > 0 && raw.every(Number.isInteger) ? [raw] : raw, positionals[1]);
 
-  const maxLength = Math.max(0, ...prompts.map((p) => (Array.isArray(p) ? p.length : 0))) + n;
+  const maxLength = Math.max(...prompts.map((p) => p.length)) + n;
   const ev = await openEvaluator(oracleHome(values), modelPath, settings, maxLength);
   try {
     validateSequences(prompts, positionals[1], ev.nVocab);

@@ -2,6 +2,7 @@
 // raw logit vector after chosen prefix lengths, as little-endian float32 files plus a JSON index
 // (or, with --top-k, only the k largest logits, in the index).
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { describeLlama, oracleHome, parseOptions, parsePositiveInt, readJson, requireFile, runMain, UsageError,
   validateSequences, writeJson } from "./lib/common.mjs";
@@ -52,15 +53,16 @@ runMain(usage, async () => {
   if (values.mode !== "prefill" && values.mode !== "incremental")
     throw new UsageError(`--mode must be prefill or incremental, got '${values.mode}'`);
   const k = values["top-k"] === undefined ? 0 : parsePositiveInt(values["top-k"], "top-k");
+  if (os.endianness() !== "LE") throw new Error("logits.mjs writes float32 rows as they lie in memory; this machine is big-endian");
   const outDir = path.resolve(positionals[2]);
-  const raw = readJson(positionals[1], "sequences file");
-  if (!Array.isArray(raw)) throw new Error(`${positionals[1]}: expected a JSON array of token-id arrays`);
+  // Shape first, so that a bad file fails before the model loads; ids against the vocabulary after.
+  const sequences = validateSequences(readJson(positionals[1], "sequences file"), positionals[1]);
   fs.mkdirSync(outDir, { recursive: true });
 
-  const maxLength = Math.max(0, ...raw.map((s) => (Array.isArray(s) ? s.length : 0)));
+  const maxLength = Math.max(...sequences.map((s) => s.length));
   const ev = await openEvaluator(oracleHome(values), modelPath, settings, maxLength);
   try {
-    const sequences = validateSequences(raw, positionals[1], ev.nVocab);
+    validateSequences(sequences, positionals[1], ev.nVocab);
     const entries = [];
     for (const [index, tokens] of sequences.entries()) {
       const lengths = prefixLengthsFor(prefixes, tokens.length);
@@ -86,11 +88,8 @@ runMain(usage, async () => {
         entry.topK = rows.map((row) => topK(row, k));
       } else {
         entry.file = `seq-${index}.f32`;
-        const buffer = Buffer.alloc(rows.length * ev.nVocab * 4);
-        rows.forEach((row, r) => {
-          for (let i = 0; i < row.length; i++) buffer.writeFloatLE(row[i], (r * ev.nVocab + i) * 4);
-        });
-        fs.writeFileSync(path.join(outDir, entry.file), buffer);
+        // Float32Array memory is in the platform's byte order, little-endian on x64 (setup allows no other).
+        fs.writeFileSync(path.join(outDir, entry.file), Buffer.concat(rows.map((row) => new Uint8Array(row.buffer))));
       }
       entries.push(entry);
     }

@@ -10,7 +10,7 @@ runMain(usage, async () => {
   const started = Date.now();
   const llama = await loadLlama(home, { threads: 1 });
   const info = describeLlama(llama);
-  const cpu = /CPU : ([^|]*)/.exec(info.systemInfo)?.[1]?.trim() ?? info.systemInfo;
+  const cpu = [...info.systemInfo.matchAll(/([A-Z0-9_]+) = 1/g)].map((m) => m[1]).join(" ");
   process.stdout.write(`oracle/setup: llama.cpp ${info.llamaCppRelease.release} (${info.buildType}, gpu=${info.gpu}) ` +
     `loads in ${Date.now() - started} ms; CPU features: ${cpu}\n`);
   await llama.dispose();

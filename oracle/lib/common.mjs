@@ -146,8 +146,8 @@ export function readStrings(file) {
   return strings;
 }
 
-/** Token-id sequences from JSON: an array of arrays of non-negative integers below nVocab. */
-export function validateSequences(value, file, nVocab) {
+/** Token-id sequences from JSON: an array of arrays of non-negative integers (below nVocab if given). */
+export function validateSequences(value, file, nVocab = Number.MAX_SAFE_INTEGER) {
   if (!Array.isArray(value) || value.length === 0)
     throw new Error(`${file}: expected a non-empty JSON array of token-id arrays`);
   value.forEach((seq, i) => {
