@@ -49,7 +49,7 @@ public final class BatchScheduler implements AutoCloseable {
     private final ArrayDeque<Sequence> waiting = new ArrayDeque<>();
     private final List<Sequence> running = new ArrayList<>();
     private final ForwardBatch batch;
-    private final SampleOp sampleOp = new SampleOp();
+    private final SampleOp sampleOp;
     private final Thread thread;
     private long admissions;
 
@@ -77,6 +77,7 @@ public final class BatchScheduler implements AutoCloseable {
         this.config = config;
         this.vocabSize = forward.config().vocabSize();
         this.batch = new ForwardBatch(config.stepTokens());
+        this.sampleOp = new SampleOp(forward.maxLogitRows());
         this.prefixCache = config.prefixCaching() ? new PrefixCache(cache) : null;
         if (prefixCache != null) {
             cache.setEvictor(prefixCache::evictOne);
@@ -388,9 +389,14 @@ public final class BatchScheduler implements AutoCloseable {
 
     /** Samples every sequence that has a logits row, in parallel across the compute pool. */
     private final class SampleOp implements io.jllm.engine.kernel.ComputePool.Task {
-        final int[] results = new int[forward.maxLogitRows()];
-        final Sequence[] byRow = new Sequence[forward.maxLogitRows()];
+        final int[] results;
+        final Sequence[] byRow;
         int count;
+
+        SampleOp(int rows) {
+            results = new int[rows];
+            byRow = new Sequence[rows];
+        }
 
         void prepare() {
             count = 0;
