@@ -2,19 +2,17 @@ package io.jllm.gguf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jllm.gguf.testing.OracleTools;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -27,71 +25,31 @@ import org.junit.jupiter.params.provider.ValueSource;
  * GGUFReader, files GGUFWriter writes read the same in jLLM, and llama.cpp's vocab files read the
  * same in both.
  *
- * <p>gguf-py is found through the system property {@code jllm.gguf.py} or the environment variable
- * {@code JLLM_GGUF_PY} (the gguf-py folder of a llama.cpp checkout), default
- * {@code /work/llama.cpp/gguf-py}; the test skips itself where it or python3 with numpy is missing.
+ * <p>gguf-py, python3 and llama.cpp's source (for its vocab files) are found through {@link OracleTools}
+ * (installed by {@code oracle/setup}).
  */
 @Tag("oracle")
 class GgufPyInteropTest {
-    private static final long PYTHON_TIMEOUT_SECONDS = 600;
     private static final int ALIGNMENT = 64;
 
-    private static Path ggufPy;
     private static Path script;
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void findGgufPy(@TempDir Path scriptDir) throws Exception {
-        String configured = System.getProperty("jllm.gguf.py", System.getenv("JLLM_GGUF_PY"));
-        ggufPy = Path.of(configured != null ? configured : "/work/llama.cpp/gguf-py");
-        assumeTrue(Files.isRegularFile(ggufPy.resolve("gguf/__init__.py")), "gguf-py not found at " + ggufPy
-                + "; set -Djllm.gguf.py or JLLM_GGUF_PY to llama.cpp's gguf-py folder");
+    static void copyScript(@TempDir Path scriptDir) throws Exception {
         script = scriptDir.resolve("gguf_py_oracle.py");
         try (InputStream in = GgufPyInteropTest.class.getResourceAsStream("gguf_py_oracle.py")) {
             Files.copy(in, script);
         }
-        Process probe;
-        try {
-            probe = python(scriptDir, "-c", "import gguf, numpy").start();
-        } catch (IOException e) {
-            assumeTrue(false, "python3 not found: " + e.getMessage());
-            return;
-        }
-        assumeTrue(probe.waitFor(60, TimeUnit.SECONDS) && probe.exitValue() == 0, "python3 cannot import gguf and numpy");
     }
 
-    private static ProcessBuilder python(Path workDir, String... args) {
-        List<String> command = new ArrayList<>(List.of("python3"));
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
-        pb.environment().put("PYTHONPATH", ggufPy.toString());
-        return pb;
-    }
-
-    /** Runs the oracle script; its stdout as lines. Output goes to files so a chatty process cannot block on a full pipe. */
+    /** Runs the oracle script; its stdout as lines. */
     private List<String> oracle(String... args) throws Exception {
-        Path out = Files.createTempFile(dir, "oracle", ".out");
-        Path err = Files.createTempFile(dir, "oracle", ".err");
         List<String> command = new ArrayList<>(List.of(script.toString()));
         command.addAll(List.of(args));
-        Process p = python(dir, command.toArray(String[]::new))
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!p.waitFor(PYTHON_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("gguf-py oracle timed out: " + command);
-        }
-        assertEquals(0, p.exitValue(), () -> "gguf-py oracle failed: " + command + "\n" + read(err));
-        return Files.readAllLines(out, StandardCharsets.UTF_8);
-    }
-
-    private static String read(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            return e.toString();
-        }
+        return OracleTools.python(command, dir).lines().toList();
     }
 
     /** The interop values with the alignment key where gguf-py's copy will put it too: after the architecture. */
@@ -146,8 +104,8 @@ class GgufPyInteropTest {
     @ParameterizedTest
     @ValueSource(strings = {"ggml-vocab-qwen2.gguf", "ggml-vocab-llama-spm.gguf"})
     void llamaCppVocabFilesReadTheSameInBoth(String name) throws Exception {
-        Path file = ggufPy.resolveSibling("models").resolve(name);
-        assumeTrue(Files.isRegularFile(file), file + " not found");
+        Path file = OracleTools.home().resolve("llama.cpp/models").resolve(name);
+        OracleTools.require(Files.isRegularFile(file), "llama.cpp's vocab file " + file + " (run oracle/setup)");
         try (GgufFile f = GgufFile.open(file)) {
             assertTrue(f.metadata().stringArray("tokenizer.ggml.tokens").length > 30_000);
             assertTrue(f.tensors().isEmpty());

@@ -2,24 +2,21 @@ package io.jllm.engine.tokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.jllm.gguf.GgufValue;
 import io.jllm.gguf.GgufWriter;
+import io.jllm.gguf.testing.OracleTools;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -28,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The engine against live llama.cpp (node-llama-cpp 3.22.1) on the parity corpus and on fresh
  * random NFC text: the ids must be identical (on NFC input the engine follows llama.cpp in every
- * respect). Skips when node or the oracle's node_modules are missing.
+ * respect). node and node-llama-cpp are found through {@link OracleTools} (installed by
+ * {@code oracle/setup}).
  */
 @Tag("oracle")
 class LlamaCppTokenizerOracleTest {
@@ -36,10 +34,6 @@ class LlamaCppTokenizerOracleTest {
 
     @Test
     void engineTokenizesLikeLlamaCpp(@TempDir Path tmp) throws Exception {
-        Path home = oracleHome();
-        Path script = findUp("oracle/tokenizer/llama-tokenize.mjs");
-        assumeTrue(home != null && script != null && onPath("node"),
-                "node, the oracle's node_modules (jllm.oracle.home) or oracle/tokenizer is missing");
         Path model = tmp.resolve("qwen3-vocab.gguf");
         writeVocabOnlyGguf(model);
 
@@ -56,7 +50,8 @@ class LlamaCppTokenizerOracleTest {
         }
         Path input = tmp.resolve("cases.json");
         JSON.writeValue(input.toFile(), cases);
-        JsonNode llamaIds = JSON.readTree(run(home, script, model, input, tmp.resolve("ids.json")));
+        JsonNode llamaIds = JSON.readTree(OracleTools.node("tokenizer/llama-tokenize.mjs",
+                List.of(model.toString(), input.toString()), tmp));
 
         Tokenizer tokenizer = Qwen3Tokenizers.tokenizer();
         List<String> failures = new ArrayList<>();
@@ -118,60 +113,11 @@ class LlamaCppTokenizerOracleTest {
         w.write(out);
     }
 
-    private static String run(Path home, Path script, Path model, Path input, Path output) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder("node", script.toString(), model.toString(), input.toString())
-                .redirectOutput(output.toFile())
-                .redirectError(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().put("JLLM_ORACLE_HOME", home.toString());
-        Process p = pb.start();
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new AssertionError("llama-tokenize.mjs did not finish in 5 minutes");
-        }
-        assertEquals(0, p.exitValue(), "llama-tokenize.mjs failed");
-        return Files.readString(output, StandardCharsets.UTF_8);
-    }
-
     private static List<JsonNode> fixtureCases() throws IOException {
         try (InputStream in = LlamaCppTokenizerOracleTest.class.getResourceAsStream("qwen3-parity.json.gz")) {
             List<JsonNode> all = new ArrayList<>();
             JSON.readTree(new GZIPInputStream(in)).get("cases").forEach(all::add);
             return all;
         }
-    }
-
-    /** jllm.oracle.home, else the module's ../.oracle, else /work/oracle-npm: the first with node-llama-cpp. */
-    private static Path oracleHome() {
-        List<String> candidates = new ArrayList<>();
-        if (System.getProperty("jllm.oracle.home") != null) {
-            candidates.add(System.getProperty("jllm.oracle.home"));
-        }
-        candidates.add("../.oracle");
-        candidates.add("/work/oracle-npm");
-        for (String c : candidates) {
-            Path home = Path.of(c).toAbsolutePath().normalize();
-            if (Files.isDirectory(home.resolve("node_modules/node-llama-cpp"))) {
-                return home;
-            }
-        }
-        return null;
-    }
-
-    private static Path findUp(String relative) {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isRegularFile(dir.resolve(relative))) {
-                return dir.resolve(relative);
-            }
-        }
-        return null;
-    }
-
-    private static boolean onPath(String command) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, command))) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -2,25 +2,23 @@ package io.jllm.gguf.quant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.jllm.gguf.GgmlType;
 import io.jllm.gguf.quant.QuantTestData.Adversarial;
 import io.jllm.gguf.quant.QuantTestData.Distribution;
+import io.jllm.gguf.testing.OracleTools;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,9 +29,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Our codecs against gguf-py's ({@code gguf/quants.py} in llama.cpp), bit for bit: dequantization of random
- * valid blocks for every type gguf-py decodes, and quantization for every type it encodes. gguf-py is found
- * through the system property or environment variable {@code JLLM_GGUF_PY} (default
- * /work/llama.cpp/gguf-py) and run with {@code python3}; the test is skipped where either is missing.
+ * valid blocks for every type gguf-py decodes, and quantization for every type it encodes. gguf-py and
+ * {@code python3} are found through {@link OracleTools} (installed by {@code oracle/setup}).
  *
  * <p>One documented difference is excluded: for F16 NaNs, numpy keeps the NaN payload (and leaves a signalling
  * NaN signalling when decoding), while ggml's C conversion, which we follow, makes every NaN 0x7E00 and
@@ -49,7 +46,6 @@ class GgufPyOracleTest {
             GgmlType.Q4_K, new int[] {Q4KBlock.OFFSET_D, Q4KBlock.OFFSET_DMIN},
             GgmlType.Q6_K, new int[] {Q6KBlock.OFFSET_D});
 
-    private static Path ggufPy;
     private static Path script;
     private static List<String> decodes = List.of();
     private static List<String> encodes = List.of();
@@ -58,21 +54,12 @@ class GgufPyOracleTest {
     static Path work;
 
     @BeforeAll
-    static void findGgufPy() throws Exception {
-        String configured = System.getProperty("JLLM_GGUF_PY", System.getenv("JLLM_GGUF_PY"));
-        ggufPy = Path.of(configured != null ? configured : "/work/llama.cpp/gguf-py");
-        Assumptions.assumeTrue(Files.isDirectory(ggufPy.resolve("gguf")), "gguf-py not found at " + ggufPy + " (set JLLM_GGUF_PY)");
+    static void askGgufPyWhatItCodes() throws Exception {
         script = work.resolve(SCRIPT);
         try (InputStream in = GgufPyOracleTest.class.getResourceAsStream(SCRIPT)) {
             Files.copy(in, script);
         }
-        String supported;
-        try {
-            supported = python("supported").strip();
-        } catch (IOException e) {
-            Assumptions.abort("python3 with numpy could not run gguf-py: " + e.getMessage());
-            return;
-        }
+        String supported = python("supported").strip();
         String[] parts = supported.split(";");
         decodes = List.of(parts[0].substring("dequantize:".length()).split(","));
         encodes = List.of(parts[1].substring("quantize:".length()).split(","));
@@ -172,21 +159,9 @@ class GgufPyOracleTest {
     }
 
     private static String python(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("python3", script.toString()));
+        List<String> command = new ArrayList<>(List.of(script.toString()));
         command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().put("PYTHONPATH", ggufPy.toString());
-        Process process = builder.start();
-        byte[] output = process.getInputStream().readAllBytes();
-        if (!process.waitFor(120, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            fail("gguf-py helper timed out: " + command);
-        }
-        String text = new String(output, StandardCharsets.UTF_8);
-        if (process.exitValue() != 0) {
-            throw new IOException("gguf-py helper failed (" + command + "): " + text);
-        }
-        return text;
+        return OracleTools.python(command, work);
     }
 
     private static byte[] littleEndian(float[] x) {

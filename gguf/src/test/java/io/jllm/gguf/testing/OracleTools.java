@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +58,26 @@ public final class OracleTools {
         require(Files.isRegularFile(p.resolve("gguf/__init__.py")), "gguf-py at " + p + " (run oracle/setup)");
         require(onPath("python3"), "python3 on PATH");
         return p;
+    }
+
+    /**
+     * Runs {@code node <repo>/oracle/<script> args...} with {@code JLLM_ORACLE_HOME} set to
+     * {@link #nodeHome()}, so the script loads the installed node-llama-cpp; returns its stdout.
+     */
+    public static String node(String script, List<String> args, Path scratch) throws IOException, InterruptedException {
+        Path file = script(script);
+        Path home = nodeHome();
+        List<String> command = new ArrayList<>(List.of("node", file.toString()));
+        command.addAll(args);
+        return run(command, Map.of("JLLM_ORACLE_HOME", home.toString()), scratch);
+    }
+
+    /** Runs {@code python3 args...} with {@link #ggufPy()} on {@code PYTHONPATH}; returns its stdout. */
+    public static String python(List<String> args, Path scratch) throws IOException, InterruptedException {
+        Path ggufPy = ggufPy();
+        List<String> command = new ArrayList<>(List.of("python3"));
+        command.addAll(args);
+        return run(command, Map.of("PYTHONPATH", ggufPy.toString()), scratch);
     }
 
     /** Fails (under run-all) or skips (elsewhere) when {@code ok} is false. */

@@ -1,12 +1,11 @@
 package io.jllm.models.hf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jllm.gguf.GgufMetadata;
-import io.jllm.models.OracleTools;
+import io.jllm.gguf.testing.OracleTools;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,7 +13,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -31,8 +29,6 @@ class SpecialVocabOracleTest {
 
     @Test
     void theConverterWritesWhatGgufPysSpecialVocabReads() throws Exception {
-        Path ggufPy = OracleTools.ggufPy();
-        assumeTrue(ggufPy != null, "gguf-py not found under jllm.oracle.home, ../.oracle or /work/llama.cpp");
         try (InputStream json = new GZIPInputStream(Qwen3Tokenizer.open("tokenizer.json.gz"));
              InputStream config = Qwen3Tokenizer.open("tokenizer_config.json")) {
             Files.copy(json, dir.resolve("tokenizer.json"));
@@ -43,8 +39,7 @@ class SpecialVocabOracleTest {
         try (InputStream in = getClass().getResourceAsStream("special_vocab.py")) {
             Files.copy(in, script);
         }
-        JsonNode expected = new ObjectMapper().readTree(OracleTools.run(List.of("python3", script.toString(),
-                dir.toString()), Map.of("PYTHONPATH", ggufPy.toString()), dir));
+        JsonNode expected = new ObjectMapper().readTree(OracleTools.python(List.of(script.toString(), dir.toString()), dir));
 
         GgufMetadata ours = new GgufMetadata("bundled", Qwen3Tokenizer.bundledMetadata(Qwen3Tokenizer.QWEN3_VOCAB_SIZE));
         String[] merges = ours.stringArray("tokenizer.ggml.merges");

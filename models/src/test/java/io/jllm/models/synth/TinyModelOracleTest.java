@@ -3,14 +3,12 @@ package io.jllm.models.synth;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jllm.gguf.GgufMetadata;
-import io.jllm.models.OracleTools;
+import io.jllm.gguf.testing.OracleTools;
 import io.jllm.models.hf.Qwen3Tokenizer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,11 +34,6 @@ class TinyModelOracleTest {
 
     @Test
     void llamaCppRunsTheTinyModelAndItsGreedyOutputIsNotDegenerate() throws Exception {
-        Path script = OracleTools.script("generate.mjs");
-        Path home = OracleTools.nodeHome();
-        assumeTrue(Files.isRegularFile(script), "oracle scripts not found at " + script);
-        assumeTrue(home != null, "no node-llama-cpp under jllm.oracle.home, ../.oracle or /work/oracle-npm");
-
         Path model = SyntheticModels.cached(ModelPreset.TINY, Ftype.Q4_K_M, 42);
         Map<String, Integer> vocab = vocabulary();
         List<List<Integer>> prompts = List.of(
@@ -53,9 +46,8 @@ class TinyModelOracleTest {
         Path promptsFile = dir.resolve("prompts.json");
         new ObjectMapper().writeValue(promptsFile.toFile(), prompts);
 
-        JsonNode out = new ObjectMapper().readTree(OracleTools.run(List.of("node", script.toString(), "--home",
-                home.toString(), "--tokens", Integer.toString(TOKENS), model.toString(), promptsFile.toString()),
-                Map.of(), dir));
+        JsonNode out = new ObjectMapper().readTree(OracleTools.node("generate.mjs",
+                List.of("--tokens", Integer.toString(TOKENS), model.toString(), promptsFile.toString()), dir));
         JsonNode results = out.get("results");
         assertEquals(prompts.size(), results.size());
         List<List<Integer>> continuations = new ArrayList<>();
