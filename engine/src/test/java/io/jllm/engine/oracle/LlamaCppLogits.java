@@ -8,9 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /** Runs oracle/logits.mjs (llama.cpp through node-llama-cpp) and reads its logit rows. */
 final class LlamaCppLogits {
@@ -22,8 +20,6 @@ final class LlamaCppLogits {
     /** The logits after each prefix length of {@code ids}, from llama.cpp with the given KV type. */
     static float[][] compute(Path model, int[] ids, int[] prefixes, String kvType, Path scratch)
             throws IOException, InterruptedException {
-        Path home = OracleTools.nodeHome();
-        Path script = OracleTools.script("logits.mjs");
         Path seqs = Files.createTempFile(scratch, "seqs", ".json");
         JSON.writeValue(seqs.toFile(), List.of(ids));
         Path out = Files.createTempDirectory(scratch, "logits");
@@ -31,9 +27,8 @@ final class LlamaCppLogits {
         for (int p : prefixes) {
             lengths.append(lengths.isEmpty() ? "" : ",").append(p);
         }
-        List<String> command = new ArrayList<>(List.of("node", script.toString(), "--threads", "1", "--kv-type", kvType,
-                "--prefixes", lengths.toString(), model.toString(), seqs.toString(), out.toString()));
-        OracleTools.run(command, Map.of("JLLM_ORACLE_HOME", home.toString()), scratch);
+        OracleTools.node("logits.mjs", List.of("--threads", "1", "--kv-type", kvType, "--prefixes", lengths.toString(),
+                model.toString(), seqs.toString(), out.toString()), scratch);
         JsonNode index = JSON.readTree(out.resolve("index.json").toFile());
         int vocab = index.get("nVocab").asInt();
         JsonNode seq = index.get("sequences").get(0);
