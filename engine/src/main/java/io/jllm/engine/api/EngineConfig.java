@@ -86,6 +86,11 @@ public record EngineConfig(
                 stepTokens, maxQueue, prefixCaching, kernels, chatTemplate);
     }
 
+    public EngineConfig withChatTemplate(String value) {
+        return new EngineConfig(model, threads, contextLength, kvCacheTokens, kvType, kvBlockSize, maxRunning,
+                stepTokens, maxQueue, prefixCaching, kernels, value);
+    }
+
     private static void check(boolean ok, String message) {
         if (!ok) {
             throw new IllegalArgumentException(message);
