@@ -1,6 +1,12 @@
 package io.jllm.engine.kernel;
 
 import io.jllm.gguf.GgmlType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Converts float activations into the format a weight type's dot product reads (see
@@ -14,7 +20,9 @@ import io.jllm.gguf.GgmlType;
  *       largest magnitude, {@code -127/max}, round half to even, clamp at 127, per-16 sums.</li>
  *   <li>F16 and BF16: round to nearest even, as F16C and ggml's {@code fp32_to_bf16} do.</li>
  * </ul>
- * This is the scalar reference; the SIMD quantizer must produce identical bytes.
+ * {@link #quantize} is the scalar reference; {@link #quantizeSimd} produces identical bytes with
+ * the Vector API (rounding half to even by adding and subtracting 1.5*2^23, exact for the
+ * |values| <= 127 it is used on) and also fills the SIMD kernels' layouts (see {@link Activations}).
  */
 public final class ActivationQuantizer {
     private ActivationQuantizer() {
@@ -22,7 +30,7 @@ public final class ActivationQuantizer {
 
     /** Fills {@code out} from {@code x[0 .. tokens*cols)} in {@code format}. */
     public static void quantize(GgmlType format, float[] x, int tokens, int cols, Activations out) {
-        out.describe(format, tokens, cols);
+        out.describe(format, tokens, cols, false);
         switch (format) {
             case F32 -> out.f32 = x;
             case F16 -> {
@@ -59,35 +67,157 @@ public final class ActivationQuantizer {
 
     static void quantizeQ8K(float[] x, int n, Activations out) {
         for (int b = 0; b < n / 256; b++) {
-            int base = b * 256;
-            float amax = 0f;
-            float max = 0f;
-            for (int j = 0; j < 256; j++) {
-                float ax = Math.abs(x[base + j]);
-                if (ax > amax) {
-                    amax = ax;
-                    max = x[base + j];
+            quantizeQ8KBlock(x, b, out);
+        }
+    }
+
+    /** Round-to-nearest-even of |v| <= 2^22 by float addition (there is no vector rint). */
+    private static final float RINT_MAGIC = 12582912f;
+
+    /** As {@link #quantize}, vectorized, plus the SIMD layouts the {@link SimdKernels} read. */
+    public static void quantizeSimd(GgmlType format, float[] x, int tokens, int cols, Activations out) {
+        out.describe(format, tokens, cols, true);
+        int n = tokens * cols;
+        switch (format) {
+            case F32 -> out.f32 = x;
+            case F16 -> {
+                for (int i = 0; i < n; i++) {
+                    out.half[i] = Float.floatToFloat16(x[i]);
+                }
+                for (int i = 0; i < n; i++) {
+                    out.rounded[i] = Float.float16ToFloat(out.half[i]);
                 }
             }
-            if (amax == 0f) {
-                out.scales[b] = 0f;
-                java.util.Arrays.fill(out.qs, base, base + 256, (byte) 0);
-                java.util.Arrays.fill(out.bsums, b * 16, b * 16 + 16, (short) 0);
-                continue;
-            }
-            float iscale = -127f / max;
-            for (int j = 0; j < 256; j++) {
-                int v = (int) Math.rint(iscale * x[base + j]);
-                out.qs[base + j] = (byte) Math.min(127, v);
-            }
-            for (int g = 0; g < 16; g++) {
-                int sum = 0;
-                for (int j = 0; j < 16; j++) {
-                    sum += out.qs[base + g * 16 + j];
+            case BF16 -> bf16Simd(x, n, out);
+            case Q8_0 -> {
+                for (int b = 0; b < n / 32; b++) {
+                    quantizeQ8_0Block(x, b, out);
                 }
-                out.bsums[b * 16 + g] = (short) sum;
+                Q8_0Kernel.layoutActivations(out, 0, n / 32);
+                Q4_0Kernel.layoutActivations(out, 0, n / 32);
             }
-            out.scales[b] = 1f / iscale;
+            case Q8_K -> {
+                for (int b = 0; b < n / 256; b++) {
+                    quantizeQ8KBlockSimd(x, b, out);
+                }
+                Q4KKernel.layoutActivations(out, 0, n / 256);
+                Q6KKernel.layoutActivations(out, 0, n / 256);
+            }
+            default -> throw new IllegalArgumentException("no activation format " + format);
+        }
+    }
+
+    private static VectorSpecies<Float> floatSpecies() {
+        return Simd.WIDE ? Simd.F512 : Simd.F256;
+    }
+
+    private static void quantizeQ8_0Block(float[] x, int b, Activations out) {
+        VectorSpecies<Float> f = floatSpecies();
+        int base = b * 32;
+        FloatVector vmax = FloatVector.zero(f);
+        for (int j = 0; j < 32; j += f.length()) {
+            vmax = vmax.max(FloatVector.fromArray(f, x, base + j).abs());
+        }
+        float amax = vmax.reduceLanes(VectorOperators.MAX);
+        float d = amax / 127f;
+        out.scales[b] = Float.float16ToFloat(Float.floatToFloat16(d));
+        float id = amax != 0f ? 127f / amax : 0f;
+        for (int j = 0; j < 32; j += f.length()) {
+            FloatVector v = FloatVector.fromArray(f, x, base + j).mul(id).add(RINT_MAGIC).sub(RINT_MAGIC);
+            storeBytes(v.convert(VectorOperators.F2I, 0).reinterpretAsInts(), out.qs, base + j);
+        }
+    }
+
+    private static void quantizeQ8KBlockSimd(float[] x, int b, Activations out) {
+        VectorSpecies<Float> f = floatSpecies();
+        int base = b * 256;
+        FloatVector vmax = FloatVector.zero(f);
+        for (int j = 0; j < 256; j += f.length()) {
+            vmax = vmax.max(FloatVector.fromArray(f, x, base + j).abs());
+        }
+        float amax = vmax.reduceLanes(VectorOperators.MAX);
+        if (amax == 0f || Float.isNaN(amax)) {
+            // zeros, or a NaN the reference's "ax > amax" skips over: the scalar code says what to do
+            quantizeQ8KBlock(x, b, out);
+            return;
+        }
+        float max = 0f;
+        for (int j = 0; j < 256; j += f.length()) {
+            FloatVector v = FloatVector.fromArray(f, x, base + j);
+            VectorMask<Float> hit = v.abs().eq(amax);
+            if (hit.anyTrue()) {
+                max = x[base + j + hit.firstTrue()];
+                break;
+            }
+        }
+        float iscale = -127f / max;
+        for (int g = 0; g < 16; g++) {
+            int sum = 0;
+            for (int j = 16 * g; j < 16 * g + 16; j += f.length()) {
+                FloatVector v = FloatVector.fromArray(f, x, base + j).mul(iscale).add(RINT_MAGIC).sub(RINT_MAGIC);
+                IntVector q = ((IntVector) v.convert(VectorOperators.F2I, 0)).min(127);
+                sum += q.reduceLanes(VectorOperators.ADD);
+                storeBytes(q, out.qs, base + j);
+            }
+            out.bsums[b * 16 + g] = (short) sum;
+        }
+        out.scales[b] = 1f / iscale;
+    }
+
+    private static void storeBytes(IntVector q, byte[] qs, int at) {
+        ((ByteVector) q.convertShape(VectorOperators.I2B, Simd.WIDE ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64, 0))
+                .intoArray(qs, at);
+    }
+
+    /** Block b of {@code quantize_row_q8_K_ref}. */
+    private static void quantizeQ8KBlock(float[] x, int b, Activations out) {
+        int base = b * 256;
+        float amax = 0f;
+        float max = 0f;
+        for (int j = 0; j < 256; j++) {
+            float ax = Math.abs(x[base + j]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[base + j];
+            }
+        }
+        if (amax == 0f) {
+            out.scales[b] = 0f;
+            java.util.Arrays.fill(out.qs, base, base + 256, (byte) 0);
+            java.util.Arrays.fill(out.bsums, b * 16, b * 16 + 16, (short) 0);
+            return;
+        }
+        float iscale = -127f / max;
+        for (int j = 0; j < 256; j++) {
+            int v = (int) Math.rint(iscale * x[base + j]);
+            out.qs[base + j] = (byte) Math.min(127, v);
+        }
+        for (int g = 0; g < 16; g++) {
+            int sum = 0;
+            for (int j = 0; j < 16; j++) {
+                sum += out.qs[base + g * 16 + j];
+            }
+            out.bsums[b * 16 + g] = (short) sum;
+        }
+        out.scales[b] = 1f / iscale;
+    }
+
+    private static void bf16Simd(float[] x, int n, Activations out) {
+        VectorSpecies<Float> f = floatSpecies();
+        int i = 0;
+        for (; i <= n - f.length(); i += f.length()) {
+            IntVector u = FloatVector.fromArray(f, x, i).reinterpretAsInts();
+            VectorMask<Integer> nan = u.and(0x7fffffff).compare(VectorOperators.GT, 0x7f800000);
+            IntVector rounded = u.add(u.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7fff))
+                    .lanewise(VectorOperators.LSHR, 16)
+                    .blend(u.lanewise(VectorOperators.LSHR, 16).or(64), nan);
+            ((jdk.incubator.vector.ShortVector) rounded.convertShape(VectorOperators.I2S,
+                    Simd.WIDE ? Simd.S256 : Simd.S128, 0)).intoArray(out.half, i);
+            rounded.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(out.rounded, i);
+        }
+        for (; i < n; i++) {
+            out.half[i] = toBf16(x[i]);
+            out.rounded[i] = fromBf16(out.half[i]);
         }
     }
 

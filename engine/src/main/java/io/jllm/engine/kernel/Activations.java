@@ -13,6 +13,12 @@ import io.jllm.gguf.GgmlType;
  * op: nothing here is allocated in the token loop. Token {@code t}'s data starts at
  * {@code t * cols} (values and quants), {@code t * cols / 32} (Q8_0 scales), {@code t * cols / 256}
  * (Q8_K scales) and {@code t * cols / 16} (Q8_K sums).
+ *
+ * <p>The SIMD quantizer ({@link ActivationQuantizer#quantizeSimd}) also fills layouts that make
+ * the weight side of the SIMD dot products cheap: the same quants widened to 16 bits and permuted
+ * into the order in which a vector load of packed weights presents its nibbles (one layout per
+ * weight type, defined next to each kernel), and F16/BF16 activations as the floats they round to.
+ * Converting activations is O(tokens x cols) once per matmul; the matmul is O(rows x tokens x cols).
  */
 public final class Activations {
     private final int capacity;
@@ -31,13 +37,38 @@ public final class Activations {
     /** Q8_K sums of each 16 quants. */
     final short[] bsums;
 
+    /** Whether the SIMD layouts below hold the current activations. */
+    private boolean simdLayouts;
+    /** Q8_K quants in {@link Q4KKernel}'s SIMD order, widened; token t at {@code t * cols}. */
+    final short[] k4;
+    /** Q8_K quants in {@link Q6KKernel}'s SIMD order with its bias terms; token t at {@code t * cols * 3 / 2}. */
+    final short[] k6;
+    /** Q8_K per-16 sums as floats in {@link Q4KKernel}'s min-term lane order; token t at {@code t * cols / 16}. */
+    final float[] ksums;
+    /** Q8_0 quants in {@link Q8_0Kernel}'s SIMD order, widened; token t at {@code t * cols}. */
+    final short[] e8;
+    /** Q8_0 quants in {@link Q4_0Kernel}'s SIMD order with its bias terms; token t at {@code t * cols * 5 / 4}. */
+    final short[] n4;
+    /** F16/BF16 activations as the floats they round to; token t at {@code t * cols}. */
+    final float[] rounded;
+
     /** @param capacity the most values (tokens x cols) one conversion will hold */
     public Activations(int capacity) {
+        if (capacity <= 0 || capacity > Integer.MAX_VALUE / 2) {
+            throw new IllegalArgumentException("activation capacity must be in 1.." + Integer.MAX_VALUE / 2 + ", got "
+                    + capacity);
+        }
         this.capacity = capacity;
         this.half = new short[capacity];
         this.qs = new byte[capacity];
         this.scales = new float[capacity / 32 + 1];
         this.bsums = new short[capacity / 16 + 1];
+        this.k4 = new short[capacity];
+        this.k6 = new short[capacity / 2 * 3 + 3];
+        this.ksums = new float[capacity / 16 + 1];
+        this.e8 = new short[capacity];
+        this.n4 = new short[capacity / 4 * 5 + 5];
+        this.rounded = new float[capacity];
     }
 
     public GgmlType format() {
@@ -73,13 +104,43 @@ public final class Activations {
     }
 
     /** Records what the buffers now hold; called by the quantizers. */
-    void describe(GgmlType format, int tokens, int cols) {
-        if ((long) tokens * cols > capacity) {
-            throw new IllegalArgumentException(tokens + " x " + cols + " activations exceed the buffer capacity "
+    void describe(GgmlType format, int tokens, int cols, boolean simdLayouts) {
+        if (tokens < 1 || cols < 1 || (long) tokens * cols > capacity) {
+            throw new IllegalArgumentException(tokens + " x " + cols + " activations do not fit the buffer capacity "
                     + capacity);
+        }
+        int block = format.blockSize();
+        if (cols % block != 0) {
+            throw new IllegalArgumentException("row length " + cols + " is not a multiple of the " + format
+                    + " block size " + block);
         }
         this.format = format;
         this.tokens = tokens;
         this.cols = cols;
+        this.simdLayouts = simdLayouts;
+    }
+
+    /**
+     * Checks that these activations suit a SIMD kernel for weights of {@code cols} columns read
+     * in {@code expected}: a clear error instead of a silently wrong product.
+     */
+    void requireSimd(GgmlType expected, int weightCols) {
+        if (format != expected || !simdLayouts) {
+            throw new IllegalStateException("SIMD kernel needs " + expected + " activations from the SIMD quantizer, has "
+                    + format + (simdLayouts ? "" : " without SIMD layouts"));
+        }
+        if (weightCols != cols) {
+            throw new IllegalArgumentException("weights have " + weightCols + " columns, activations " + cols);
+        }
+    }
+
+    /** As {@link #requireSimd} for the scalar reference kernels, which read only the plain buffers. */
+    void require(GgmlType expected, int weightCols) {
+        if (format != expected) {
+            throw new IllegalStateException("kernel needs " + expected + " activations, has " + format);
+        }
+        if (weightCols != cols) {
+            throw new IllegalArgumentException("weights have " + weightCols + " columns, activations " + cols);
+        }
     }
 }

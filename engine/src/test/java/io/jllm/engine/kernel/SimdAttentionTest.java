@@ -1,0 +1,80 @@
+package io.jllm.engine.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.jllm.engine.kv.KvSequence;
+import io.jllm.engine.kv.KvType;
+import io.jllm.engine.kv.PagedKvCache;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** SIMD attention against the reference: the same canonical order, so the same bits. */
+class SimdAttentionTest {
+    @BeforeAll
+    static void simdAvailable() {
+        assumeTrue(SimdKernels.supported(), "no 256-bit vectors on this machine");
+    }
+
+    @Test
+    void matchesTheReferenceForCacheTypesHeadSizesGroupsAndLengths() {
+        for (KvType type : KvType.values()) {
+            for (int headDim : new int[] {64, 128, 24}) {
+                for (int group : new int[] {1, 2}) {
+                    check(type, headDim, group, new int[] {0, 1, 16, 17, 100});
+                }
+            }
+        }
+    }
+
+    @Test
+    void attendingToOnePositionReturnsItsValues() {
+        int headDim = 128;
+        try (PagedKvCache cache = new PagedKvCache(1, headDim, 16, 4, KvType.F32)) {
+            KvSequence seq = new KvSequence(cache);
+            assertTrue(seq.reserve(1));
+            float[] k = KernelFixtures.activations(headDim, 1);
+            float[] v = KernelFixtures.activations(headDim, 2);
+            cache.store(0, seq.slot(0), k, 0, v, 0);
+            float[] q = KernelFixtures.activations(headDim, 3);
+            float[] out = new float[headDim];
+            SimdKernels.INSTANCE.attention(cache, 0, seq, 0, 0, 1, headDim, 0.1f, q, 0, out, 0, new float[1]);
+            for (int i = 0; i < headDim; i++) {
+                assertEquals(v[i], out[i], "softmax over one position is 1, so the output is that position's value");
+            }
+        }
+    }
+
+    private static void check(KvType type, int headDim, int group, int[] positions) {
+        int kvHeads = 3;
+        int kvDim = kvHeads * headDim;
+        int maxPos = positions[positions.length - 1];
+        try (PagedKvCache cache = new PagedKvCache(2, kvDim, 16, (maxPos + 16) / 16 + 2, type)) {
+            KvSequence seq = new KvSequence(cache);
+            // take a block first so the sequence's slots are not the identity
+            int hole = cache.allocate();
+            assertTrue(seq.reserve(maxPos + 1));
+            for (int p = 0; p <= maxPos; p++) {
+                float[] k = KernelFixtures.activations(kvDim, 10L * p + 1);
+                float[] v = KernelFixtures.activations(kvDim, 10L * p + 2);
+                cache.store(1, seq.slot(p), k, 0, v, 0);
+            }
+            cache.release(hole);
+            float[] q = KernelFixtures.activations(kvHeads * group * headDim, 77);
+            float scale = (float) (1 / Math.sqrt(headDim));
+            for (int pos : positions) {
+                for (int kvHead = 0; kvHead < kvHeads; kvHead++) {
+                    float[] expected = new float[q.length];
+                    float[] actual = new float[q.length];
+                    Attention.reference(cache, 1, seq, pos, kvHead, group, headDim, scale, q, 0, expected, 0,
+                            new float[pos + 1]);
+                    SimdKernels.INSTANCE.attention(cache, 1, seq, pos, kvHead, group, headDim, scale, q, 0, actual, 0,
+                            new float[pos + 1]);
+                    SimdMatMulTest.assertSameBits(expected, actual,
+                            type + " headDim " + headDim + " group " + group + " pos " + pos + " kvHead " + kvHead);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,195 @@
+package io.jllm.engine.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.jllm.engine.model.WeightTensor;
+import io.jllm.gguf.GgmlType;
+import java.lang.foreign.Arena;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The SIMD matmuls against the scalar references. Both implement one canonical summation order
+ * (see {@link Simd}), so the expected agreement is exact: every (row, token) result must have the
+ * reference's bits, for any batch size, any position in the batch and any row range.
+ * (Surefire runs this class at the machine's widest vectors and again at 256 bits.)
+ */
+class SimdMatMulTest {
+    private static final int[] BATCHES = {1, 2, 3, 4, 5, 6, 7, 8, 9, 33};
+
+    @BeforeAll
+    static void simdAvailable() {
+        assumeTrue(SimdKernels.supported(), "no 256-bit vectors on this machine");
+    }
+
+    @Test
+    void theVectorWidthFollowsTheTestProperty() {
+        String forced = System.getProperty("jllm.simd.bits");
+        if (forced != null) {
+            assertEquals(Integer.parseInt(forced), SimdKernels.vectorBits());
+        }
+        assertTrue(SimdKernels.vectorBits() == 256 || SimdKernels.vectorBits() == 512);
+    }
+
+    static Stream<Arguments> shapes() {
+        return Stream.of(
+                shapes(GgmlType.Q4_K, 256, 512, 1024, 3072),
+                shapes(GgmlType.Q6_K, 256, 512, 1024, 3072),
+                shapes(GgmlType.Q8_0, 32, 64, 96, 1024),
+                shapes(GgmlType.Q4_0, 32, 64, 96, 1024),
+                shapes(GgmlType.F32, 1, 17, 64, 1000),
+                shapes(GgmlType.F16, 7, 16, 33, 1024),
+                shapes(GgmlType.BF16, 1, 15, 48, 1024)).flatMap(s -> s);
+    }
+
+    /** Shapes with one block, a few, and many, and row counts that are odd or not multiples of 16. */
+    private static Stream<Arguments> shapes(GgmlType type, int c1, int c2, int c3, int c4) {
+        return Stream.of(Arguments.of(type, 1, c1), Arguments.of(type, 7, c2), Arguments.of(type, 19, c3),
+                Arguments.of(type, 5, c4));
+    }
+
+    @ParameterizedTest(name = "{0} {1}x{2}")
+    @MethodSource("shapes")
+    void simdEqualsReferenceForEveryBatchSize(GgmlType type, int rows, int cols) {
+        try (Arena arena = Arena.ofConfined()) {
+            WeightTensor w = RandomWeights.matrix(type, rows, cols, 31L * rows + cols, arena);
+            for (int tokens : BATCHES) {
+                float[] x = KernelFixtures.activations(tokens * cols, tokens * 1000L + cols);
+                Activations a = KernelFixtures.simd(type, x, tokens, cols);
+                float[] expected = new float[tokens * rows];
+                float[] actual = new float[tokens * rows];
+                ReferenceKernels.INSTANCE.matmul(type).matmul(w, 0, rows, a, expected, rows);
+                SimdKernels.INSTANCE.matmul(type).matmul(w, 0, rows, a, actual, rows);
+                assertSameBits(expected, actual, type + " " + rows + "x" + cols + " batch " + tokens);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1}x{2}")
+    @MethodSource("shapes")
+    void aTokensResultDoesNotDependOnItsBatchOrTheRowRange(GgmlType type, int rows, int cols) {
+        int tokens = 9;
+        try (Arena arena = Arena.ofConfined()) {
+            WeightTensor w = RandomWeights.matrix(type, rows, cols, 7L * rows + cols, arena);
+            float[] x = KernelFixtures.activations(tokens * cols, 99L + cols);
+            MatMulKernel kernel = SimdKernels.INSTANCE.matmul(type);
+            float[] batched = new float[tokens * rows];
+            // rows in ranges that start and end anywhere, as the compute pool's chunks may
+            SplittableRandom random = new SplittableRandom(rows * 131L + cols);
+            Activations all = KernelFixtures.simd(type, x, tokens, cols);
+            for (int r0 = 0; r0 < rows; ) {
+                int r1 = Math.min(rows, r0 + 1 + random.nextInt(4));
+                kernel.matmul(w, r0, r1, all, batched, rows);
+                r0 = r1;
+            }
+            for (int t = 0; t < tokens; t++) {
+                float[] alone = new float[rows];
+                Activations one = KernelFixtures.simd(type, Arrays.copyOfRange(x, t * cols, (t + 1) * cols), 1, cols);
+                kernel.matmul(w, 0, rows, one, alone, rows);
+                assertSameBits(alone, Arrays.copyOfRange(batched, t * rows, (t + 1) * rows),
+                        type + " token " + t + " alone vs in a batch of " + tokens);
+            }
+        }
+    }
+
+    static Stream<GgmlType> types() {
+        return Stream.of(GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.F32, GgmlType.F16,
+                GgmlType.BF16);
+    }
+
+    @ParameterizedTest
+    @MethodSource("types")
+    void zeroAndExtremeActivationsStillMatch(GgmlType type) {
+        int rows = 6;
+        int cols = 512;
+        List<float[]> inputs = List.of(new float[2 * cols], scaled(cols, 1e30f), scaled(cols, 1e-30f),
+                mixed(cols));
+        try (Arena arena = Arena.ofConfined()) {
+            WeightTensor w = RandomWeights.matrix(type, rows, cols, 5, arena);
+            for (float[] x : inputs) {
+                int tokens = x.length / cols;
+                Activations a = KernelFixtures.simd(type, x, tokens, cols);
+                float[] expected = new float[tokens * rows];
+                float[] actual = new float[tokens * rows];
+                ReferenceKernels.INSTANCE.matmul(type).matmul(w, 0, rows, a, expected, rows);
+                SimdKernels.INSTANCE.matmul(type).matmul(w, 0, rows, a, actual, rows);
+                assertSameBits(expected, actual, type + " extreme input");
+            }
+        }
+    }
+
+    @Test
+    void zeroActivationsGiveZero() {
+        try (Arena arena = Arena.ofConfined()) {
+            for (GgmlType type : types().toList()) {
+                WeightTensor w = RandomWeights.matrix(type, 3, 256, 1, arena);
+                Activations a = KernelFixtures.simd(type, new float[256], 1, 256);
+                float[] y = new float[3];
+                Arrays.fill(y, Float.NaN);
+                SimdKernels.INSTANCE.matmul(type).matmul(w, 0, 3, a, y, 3);
+                for (float v : y) {
+                    assertEquals(0f, Math.abs(v), type.toString());
+                }
+            }
+        }
+    }
+
+    @Test
+    void mismatchedActivationsAreRefusedWithAClearError() {
+        try (Arena arena = Arena.ofConfined()) {
+            WeightTensor w = RandomWeights.matrix(GgmlType.Q4_K, 2, 512, 1, arena);
+            Activations wrongFormat = KernelFixtures.simd(GgmlType.Q8_0, new float[512], 1, 512);
+            IllegalStateException format = assertThrows(IllegalStateException.class,
+                    () -> SimdKernels.INSTANCE.matmul(GgmlType.Q4_K).matmul(w, 0, 2, wrongFormat, new float[2], 2));
+            assertTrue(format.getMessage().contains("Q8_K"), format.getMessage());
+
+            Activations scalarOnly = new Activations(512);
+            ReferenceKernels.INSTANCE.quantize(GgmlType.Q4_K, new float[512], 1, 512, scalarOnly);
+            IllegalStateException layouts = assertThrows(IllegalStateException.class,
+                    () -> SimdKernels.INSTANCE.matmul(GgmlType.Q4_K).matmul(w, 0, 2, scalarOnly, new float[2], 2));
+            assertTrue(layouts.getMessage().contains("SIMD quantizer"), layouts.getMessage());
+
+            Activations wrongCols = KernelFixtures.simd(GgmlType.Q4_K, new float[256], 1, 256);
+            IllegalArgumentException cols = assertThrows(IllegalArgumentException.class,
+                    () -> SimdKernels.INSTANCE.matmul(GgmlType.Q4_K).matmul(w, 0, 2, wrongCols, new float[2], 2));
+            assertTrue(cols.getMessage().contains("512"), cols.getMessage());
+        }
+    }
+
+    private static float[] scaled(int cols, float scale) {
+        float[] x = KernelFixtures.activations(2 * cols, 3);
+        for (int i = 0; i < x.length; i++) {
+            x[i] *= scale;
+        }
+        return x;
+    }
+
+    /** A zero block, a single spike, huge and tiny blocks in one row. */
+    private static float[] mixed(int cols) {
+        float[] x = KernelFixtures.activations(cols, 4);
+        Arrays.fill(x, 0, 32, 0f);
+        x[40] = 1e20f;
+        for (int i = 256; i < 288; i++) {
+            x[i] *= 1e-35f;
+        }
+        return x;
+    }
+
+    static void assertSameBits(float[] expected, float[] actual, String what) {
+        for (int i = 0; i < expected.length; i++) {
+            if (KernelFixtures.bits(expected[i]) != KernelFixtures.bits(actual[i])) {
+                throw new AssertionError(what + ": element " + i + " expected " + expected[i] + " but was " + actual[i]);
+            }
+        }
+    }
+}
