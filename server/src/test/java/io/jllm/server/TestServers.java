@@ -1,0 +1,32 @@
+package io.jllm.server;
+
+import io.jllm.models.synth.Ftype;
+import io.jllm.models.synth.ModelPreset;
+import io.jllm.models.synth.SyntheticModels;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Servers for tests: the tiny synthetic model on a free loopback port, loaded before use. */
+final class TestServers {
+    private TestServers() {
+    }
+
+    /**
+     * The tiny model in F32: the same shapes and tokenizer as the demo model, and the quickest of the
+     * synthetic files to run on a small machine.
+     */
+    static Path tinyModel() {
+        return SyntheticModels.cached(ModelPreset.TINY, Ftype.F32, 42);
+    }
+
+    /** A loaded server with small defaults for tests; {@code args} override them (later options win). */
+    static JllmServer start(String... args) {
+        List<String> all = new ArrayList<>(List.of("--model", tinyModel().toString(), "--port", "0", "--threads", "2",
+                "--ctx", "1024", "--kv-cache", "8192", "--drain-seconds", "5"));
+        all.addAll(List.of(args));
+        JllmServer server = JllmServer.start(ServerOptions.parse(all.toArray(String[]::new)));
+        server.loaded().join();
+        return server;
+    }
+}
