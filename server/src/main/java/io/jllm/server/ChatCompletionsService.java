@@ -56,22 +56,19 @@ final class ChatCompletionsService implements HttpService {
             stream(run, res, id, created, includeUsage);
             return;
         }
-        GenerationRun.Result r = run.collect(res);
-        if (r != null) {
-            r.respond(res, done -> {
-                ObjectNode out = OpenAi.header(id, OBJECT, created, model.id());
-                ObjectNode choice = out.putArray("choices").addObject();
-                choice.put("index", 0);
-                ObjectNode message = choice.putObject("message");
-                message.put("role", "assistant");
-                message.put("content", done.text());
-                message.putNull("refusal");
-                choice.putNull("logprobs");
-                choice.put("finish_reason", done.finishReason());
-                out.set("usage", OpenAi.usage(done));
-                return out;
-            });
-        }
+        run.collect(res).respond(res, done -> {
+            ObjectNode out = OpenAi.header(id, OBJECT, created, model.id());
+            ObjectNode choice = out.putArray("choices").addObject();
+            choice.put("index", 0);
+            ObjectNode message = choice.putObject("message");
+            message.put("role", "assistant");
+            message.put("content", done.text());
+            message.putNull("refusal");
+            choice.putNull("logprobs");
+            choice.put("finish_reason", done.finishReason());
+            out.set("usage", OpenAi.usage(done));
+            return out;
+        });
     }
 
     private static boolean enableThinking(JsonNode body) {

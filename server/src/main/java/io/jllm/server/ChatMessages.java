@@ -59,7 +59,7 @@ final class ChatMessages {
         try {
             role = Role.fromWireName("developer".equals(roleName) ? "system" : roleName);
         } catch (IllegalArgumentException e) {
-            throw ApiError.invalid(param + ".role", param + ": " + e.getMessage());
+            throw ApiError.invalid(param + ".role", param + ".role: " + e.getMessage());
         }
         String content = content(Fields.get(m, "content"), param + ".content");
         List<ToolCall> calls = role == Role.ASSISTANT ? toolCalls(m, param) : List.of();

@@ -46,19 +46,16 @@ final class CompletionsService implements HttpService {
             stream(run, res, id, created, echoed, includeUsage);
             return;
         }
-        GenerationRun.Result r = run.collect(res);
-        if (r != null) {
-            r.respond(res, done -> {
-                ObjectNode out = OpenAi.header(id, OBJECT, created, model.id());
-                ObjectNode choice = out.putArray("choices").addObject();
-                choice.put("index", 0);
-                choice.put("text", echoed + done.text());
-                choice.putNull("logprobs");
-                choice.put("finish_reason", done.finishReason());
-                out.set("usage", OpenAi.usage(done));
-                return out;
-            });
-        }
+        run.collect(res).respond(res, done -> {
+            ObjectNode out = OpenAi.header(id, OBJECT, created, model.id());
+            ObjectNode choice = out.putArray("choices").addObject();
+            choice.put("index", 0);
+            choice.put("text", echoed + done.text());
+            choice.putNull("logprobs");
+            choice.put("finish_reason", done.finishReason());
+            out.set("usage", OpenAi.usage(done));
+            return out;
+        });
     }
 
     private void stream(GenerationRun run, ServerResponse res, String id, long created, String echoed,

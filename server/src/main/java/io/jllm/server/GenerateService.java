@@ -39,10 +39,7 @@ final class GenerateService implements HttpService {
         if (stream) {
             stream(run, res);
         } else {
-            GenerationRun.Result r = run.collect(res);
-            if (r != null) {
-                r.respond(res, GenerateService::answer);
-            }
+            run.collect(res).respond(res, GenerateService::answer);
         }
     }
 
@@ -69,18 +66,16 @@ final class GenerateService implements HttpService {
             }
             g.writeEndObject();
         }));
-        if (!r.clientGone()) {
-            ObjectNode last = Json.object();
-            last.put("text", "");
-            last.put("stop", true);
-            last.put("finish_reason", r.finishReason());
-            last.set("usage", OpenAi.usage(r));
-            last.set("timings", r.timings().toJson());
-            if (r.error() != null) {
-                last.set("error", ErrorResponses.body(ApiError.internal("generation failed: " + r.error())).get("error"));
-            }
-            events.event(last);
+        ObjectNode last = Json.object();
+        last.put("text", "");
+        last.put("stop", true);
+        last.put("finish_reason", r.finishReason());
+        last.set("usage", OpenAi.usage(r));
+        last.set("timings", r.timings().toJson());
+        if (r.error() != null) {
+            last.set("error", ErrorResponses.body(ApiError.internal("generation failed: " + r.error())).get("error"));
         }
+        events.event(last);
         events.close();
     }
 }

@@ -10,6 +10,7 @@ import io.jllm.engine.sampling.SamplingParams;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -69,9 +70,9 @@ final class GenerationRun {
     }
 
     /**
-     * Non-streaming: reads the whole text while watching the connection (a client that disconnects
-     * cancels the generation). Returns null when the client is gone; otherwise the caller sends its
-     * answer and then closes the returned result's watch.
+     * Non-streaming: reads the whole text while watching the connection; the caller sends the answer with
+     * {@link Result#respond}. A client that disconnects cancels the generation, and this throws Helidon's
+     * {@link CloseConnectionException}, which ends the connection quietly: nobody is left to answer.
      */
     Result collect(ServerResponse res) {
         ConnectionWatch watch = ConnectionWatch.start(res, generation::cancel);
@@ -91,18 +92,18 @@ final class GenerationRun {
             }
             throw e;
         }
-        Result r = finish(all.toString());
+        Result r = finish(all.toString(), watch);
         if (watch != null && watch.clientGone()) {
             watch.close();
-            return null;
+            throw new CloseConnectionException("the client closed the connection; its generation was cancelled");
         }
-        return r.withWatch(watch);
+        return r;
     }
 
     /**
      * Streaming: hands text to {@code pieces} as tokens arrive (at most {@code tokensPerPiece} tokens per
-     * piece), pinging {@code events} while no token comes. A failed write cancels the generation.
-     * Returns the result, whose {@link Result#clientGone()} tells whether anyone is left to tell.
+     * piece), pinging {@code events} while no token comes. A failed write means the client is gone: the
+     * generation is cancelled and this throws {@link CloseConnectionException} once it has ended.
      */
     Result stream(EventStream events, int tokensPerPiece, Pieces pieces) {
         StringBuilder all = new StringBuilder();
@@ -128,11 +129,15 @@ final class GenerationRun {
             generation.cancel();
             throw e;
         }
-        return finish(all.toString()).gone(gone);
+        Result r = finish(all.toString(), null);
+        if (gone) {
+            throw new CloseConnectionException("the client closed the connection; its generation was cancelled");
+        }
+        return r;
     }
 
     /** Waits until the generation has ended and freed its blocks, and records its metrics. */
-    private Result finish(String all) {
+    private Result finish(String all, ConnectionWatch watch) {
         Generation g = generation;
         try {
             g.completion().get();
@@ -148,7 +153,7 @@ final class GenerationRun {
         for (int i = 0; i < tokens; i++) {
             ids[i] = g.token(i);
         }
-        return new Result(g, all, ids, reason, RequestTimings.of(g, tokens), null, false);
+        return new Result(g, all, ids, reason, RequestTimings.of(g, tokens), watch);
     }
 
     /**
@@ -158,15 +163,7 @@ final class GenerationRun {
      * @param tokens the generated token ids behind it
      */
     record Result(Generation generation, String text, int[] tokens, FinishReason reason, RequestTimings timings,
-            ConnectionWatch watch, boolean clientGone) {
-
-        Result withWatch(ConnectionWatch w) {
-            return new Result(generation, text, tokens, reason, timings, w, clientGone);
-        }
-
-        Result gone(boolean value) {
-            return new Result(generation, text, tokens, reason, timings, watch, value);
-        }
+            ConnectionWatch watch) {
 
         int promptTokens() {
             return generation.promptTokens();

@@ -31,6 +31,11 @@ public final class JllmServer implements AutoCloseable {
 
     /** Opens the port and starts loading the model; {@link #loaded()} tells when it is ready. */
     public static JllmServer start(ServerConfig config) {
+        return start(config, () -> { });
+    }
+
+    /** As {@link #start(ServerConfig)}; {@code beforeLoad} runs on the loading thread before the model is opened. */
+    static JllmServer start(ServerConfig config, Runnable beforeLoad) {
         ServedModel model = new ServedModel(config);
         ServerMetrics metrics = new ServerMetrics(model::statsOrNull);
         WebServer web;
@@ -58,7 +63,7 @@ public final class JllmServer implements AutoCloseable {
             metrics.close();
             throw e;
         }
-        model.startLoading();
+        model.startLoading(beforeLoad);
         return new JllmServer(config, model, metrics, web);
     }
 

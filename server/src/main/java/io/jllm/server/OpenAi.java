@@ -10,7 +10,7 @@ import java.util.HexFormat;
 /** Pieces of OpenAI's response shapes shared by the completions and chat endpoints. */
 final class OpenAi {
     /** Makes response ids unique across restarts: the engine's generation ids start at 1 in every run. */
-    private static final String RUN = HexFormat.of().formatHex(SecureRandom.getSeed(4));
+    private static final String RUN = HexFormat.of().toHexDigits(new SecureRandom().nextInt());
 
     private OpenAi() {
     }
@@ -93,22 +93,20 @@ final class OpenAi {
     }
 
     /**
-     * Ends an OpenAI stream whose client is still there: the chunk with the finish reason (or, if the
-     * generation failed, an error event), the usage chunk when asked for (non-null), then {@code [DONE]}.
+     * Ends an OpenAI stream: the chunk with the finish reason (or, if the generation failed, an error
+     * event), the usage chunk when asked for (non-null), then {@code [DONE]}.
      */
     static void endStream(EventStream events, GenerationRun.Result r, EventStream.JsonWriter finish,
             ObjectNode usageChunk) {
-        if (!r.clientGone()) {
-            if (r.error() != null) {
-                events.event(ErrorResponses.body(ApiError.internal("generation failed: " + r.error())));
-            } else {
-                events.event(finish);
-                if (usageChunk != null) {
-                    events.event(usageChunk);
-                }
+        if (r.error() != null) {
+            events.event(ErrorResponses.body(ApiError.internal("generation failed: " + r.error())));
+        } else {
+            events.event(finish);
+            if (usageChunk != null) {
+                events.event(usageChunk);
             }
-            events.done();
         }
+        events.done();
         events.close();
     }
 }

@@ -36,10 +36,14 @@ final class ServedModel {
         this.id = config.demo() ? DEMO_ID : config.model().getFileName().toString();
     }
 
-    /** Starts loading on a platform thread of its own; {@link #loaded()} completes when done. */
-    void startLoading() {
+    /**
+     * Starts loading on a platform thread of its own; {@link #loaded()} completes when done.
+     * {@code beforeLoad} runs first on that thread (tests hold the loading state with it).
+     */
+    void startLoading(Runnable beforeLoad) {
         Thread.ofPlatform().name("jllm-model-loader").daemon(true).start(() -> {
             try {
+                beforeLoad.run();
                 InferenceEngine e = open();
                 boolean stopped;
                 // Startup and shutdown only (never a request): decides who closes an engine that
@@ -56,8 +60,12 @@ final class ServedModel {
                 }
                 loaded.complete(e);
             } catch (Throwable t) {
-                failure = t.getMessage() == null ? t.toString() : t.getMessage();
-                state = State.FAILED;
+                synchronized (this) {
+                    failure = t.getMessage() == null ? t.toString() : t.getMessage();
+                    if (state != State.STOPPING) {
+                        state = State.FAILED;
+                    }
+                }
                 loaded.completeExceptionally(t);
             }
         });

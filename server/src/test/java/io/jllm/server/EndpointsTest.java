@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -234,12 +232,12 @@ class EndpointsTest {
 
     @Test
     void metricsCountRequestsAndLatencies() {
-        double before = metric("jllm_requests_total{finish_reason=\"length\"", "");
+        double before = metric("jllm_requests_total", "finish_reason=\"length\"");
         double ttftBefore = metric("jllm_time_to_first_token_seconds_count", "");
         double itlBefore = metric("jllm_inter_token_latency_seconds_count", "");
         double generatedBefore = metric("jllm_generated_tokens_total", "");
         ok(http.post("/generate", "{\"prompt\": \"Hi\", \"max_tokens\": 3, \"ignore_eos\": true}"));
-        assertEquals(before + 1, metric("jllm_requests_total{finish_reason=\"length\"", ""));
+        assertEquals(before + 1, metric("jllm_requests_total", "finish_reason=\"length\""));
         assertEquals(ttftBefore + 1, metric("jllm_time_to_first_token_seconds_count", ""));
         assertEquals(itlBefore + 2, metric("jllm_inter_token_latency_seconds_count", ""), "3 tokens, 2 gaps");
         assertTrue(metric("jllm_generated_tokens_total", "") >= generatedBefore + 3);
@@ -261,18 +259,8 @@ class EndpointsTest {
         assertNull(r.get("error"));
     }
 
-    /** The value of the first series whose line starts with {@code prefix} (labels may follow). */
-    static double metric(String prefix, String unused) {
-        String text = http.get("/metrics").body();
-        String name = prefix.contains("{") ? prefix.substring(0, prefix.indexOf('{')) : prefix;
-        String labels = prefix.contains("{") ? prefix.substring(prefix.indexOf('{') + 1) : "";
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{([^}]*)\\} (\\S+)$").matcher(text);
-        while (m.find()) {
-            if (m.group(1).contains(labels)) {
-                return Double.parseDouble(m.group(2));
-            }
-        }
-        throw new AssertionError("no metric " + prefix + " in\n" + text);
+    private static double metric(String name, String labels) {
+        return http.metric(name, labels);
     }
 
     private static JsonNode tokenize(String text) {

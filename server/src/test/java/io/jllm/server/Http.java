@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** A JDK HttpClient on one test server, speaking JSON. */
 final class Http {
@@ -112,6 +114,18 @@ final class Http {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
         }
+    }
+
+    /** The value of the series {@code name} whose labels contain {@code labels} (e.g. {@code finish_reason="stop"}). */
+    double metric(String name, String labels) {
+        String text = get("/metrics").body();
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{([^}]*)\\} (\\S+)$").matcher(text);
+        while (m.find()) {
+            if (m.group(1).contains(labels)) {
+                return Double.parseDouble(m.group(2));
+            }
+        }
+        throw new AssertionError("no metric " + name + "{" + labels + "} in\n" + text);
     }
 
     private HttpRequest.Builder builder(String path) {
