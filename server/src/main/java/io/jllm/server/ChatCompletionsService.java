@@ -24,12 +24,12 @@ final class ChatCompletionsService implements HttpService {
     private static final String OBJECT = "chat.completion";
     private static final String CHUNK = "chat.completion.chunk";
 
+    private final Serving serving;
     private final ServedModel model;
-    private final ServerMetrics metrics;
 
-    ChatCompletionsService(ServedModel model, ServerMetrics metrics) {
-        this.model = model;
-        this.metrics = metrics;
+    ChatCompletionsService(Serving serving) {
+        this.serving = serving;
+        this.model = serving.model();
     }
 
     @Override
@@ -49,7 +49,7 @@ final class ChatCompletionsService implements HttpService {
         InferenceEngine engine = model.engine();
         String text = render(engine, messages, tools, thinking);
         int[] prompt = engine.tokenizer().encode(text, true, true);
-        GenerationRun run = GenerationRun.start(engine, prompt, sampling, "messages", metrics);
+        GenerationRun run = serving.start(engine, prompt, sampling, "messages");
         String id = OpenAi.id("chatcmpl-", run.generation().id());
         long created = OpenAi.now();
         if (stream) {

@@ -16,12 +16,12 @@ import io.jllm.engine.sampling.SamplingParams;
 final class CompletionsService implements HttpService {
     private static final String OBJECT = "text_completion";
 
+    private final Serving serving;
     private final ServedModel model;
-    private final ServerMetrics metrics;
 
-    CompletionsService(ServedModel model, ServerMetrics metrics) {
-        this.model = model;
-        this.metrics = metrics;
+    CompletionsService(Serving serving) {
+        this.serving = serving;
+        this.model = serving.model();
     }
 
     @Override
@@ -39,7 +39,7 @@ final class CompletionsService implements HttpService {
         InferenceEngine engine = model.engine();
         int[] prompt = Prompts.tokens(engine.tokenizer(), body, "prompt");
         String echoed = echo ? engine.tokenizer().decode(prompt, true) : "";
-        GenerationRun run = GenerationRun.start(engine, prompt, sampling, "prompt", metrics);
+        GenerationRun run = serving.start(engine, prompt, sampling, "prompt");
         String id = OpenAi.id("cmpl-", run.generation().id());
         long created = OpenAi.now();
         if (stream) {

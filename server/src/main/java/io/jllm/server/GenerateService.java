@@ -16,12 +16,12 @@ import io.jllm.engine.sampling.SamplingParams;
  * the generated token ids, why it ended, usage and timings; streamed, one event per token.
  */
 final class GenerateService implements HttpService {
+    private final Serving serving;
     private final ServedModel model;
-    private final ServerMetrics metrics;
 
-    GenerateService(ServedModel model, ServerMetrics metrics) {
-        this.model = model;
-        this.metrics = metrics;
+    GenerateService(Serving serving) {
+        this.serving = serving;
+        this.model = serving.model();
     }
 
     @Override
@@ -35,7 +35,7 @@ final class GenerateService implements HttpService {
         SamplingParams sampling = SamplingFields.read(body, "max_tokens", "n_predict");
         InferenceEngine engine = model.engine();
         int[] prompt = Prompts.tokens(engine.tokenizer(), body, "prompt");
-        GenerationRun run = GenerationRun.start(engine, prompt, sampling, "prompt", metrics);
+        GenerationRun run = serving.start(engine, prompt, sampling, "prompt");
         if (stream) {
             stream(run, res);
         } else {

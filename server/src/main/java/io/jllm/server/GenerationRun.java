@@ -21,8 +21,6 @@ import java.util.function.Function;
  * metrics. Nothing here locks; the engine hands tokens over through the lock-free {@link Generation}.
  */
 final class GenerationRun {
-    /** With no new token for this long, a stream sends a ping (and so finds out if its client left). */
-    static final long PING_MILLIS = 1000;
 
     /** Receives the text of a stream as it comes. */
     interface Pieces {
@@ -36,11 +34,14 @@ final class GenerationRun {
     private final Generation generation;
     private final TextStream text;
     private final ServerMetrics metrics;
+    /** With no new token for this long, a stream sends a ping (and so finds out if its client left). */
+    private final long pingMillis;
 
-    private GenerationRun(Generation generation, TextStream text, ServerMetrics metrics) {
+    private GenerationRun(Generation generation, TextStream text, ServerMetrics metrics, long pingMillis) {
         this.generation = generation;
         this.text = text;
         this.metrics = metrics;
+        this.pingMillis = pingMillis;
     }
 
     /**
@@ -48,7 +49,7 @@ final class GenerationRun {
      * that cannot fit 400 (naming {@code promptParam}), shutdown 503.
      */
     static GenerationRun start(InferenceEngine engine, int[] prompt, SamplingParams sampling, String promptParam,
-            ServerMetrics metrics) {
+            ServerMetrics metrics, long pingMillis) {
         if (prompt.length == 0) {
             throw ApiError.invalid(promptParam, promptParam + " is empty; give at least one token of text");
         }
@@ -62,7 +63,8 @@ final class GenerationRun {
                 case SHUTTING_DOWN -> ApiError.unavailable("shutting_down", e.getMessage(), 0);
             };
         }
-        return new GenerationRun(g, new TextStream(g, engine.tokenizer(), sampling.stop()), metrics);
+        return new GenerationRun(g, new TextStream(g, engine.tokenizer(), sampling.stop()), metrics,
+                pingMillis);
     }
 
     Generation generation() {
@@ -79,7 +81,7 @@ final class GenerationRun {
         StringBuilder all = new StringBuilder();
         try {
             String piece;
-            while ((piece = text.next(PING_MILLIS, TimeUnit.MILLISECONDS)) != null) {
+            while ((piece = text.next(pingMillis, TimeUnit.MILLISECONDS)) != null) {
                 all.append(piece);
             }
         } catch (InterruptedException e) {
@@ -111,7 +113,7 @@ final class GenerationRun {
         try {
             String piece;
             int before = 0;
-            while ((piece = text.next(PING_MILLIS, TimeUnit.MILLISECONDS, tokensPerPiece)) != null) {
+            while ((piece = text.next(pingMillis, TimeUnit.MILLISECONDS, tokensPerPiece)) != null) {
                 int after = text.tokensRead();
                 all.append(piece);
                 boolean alive = after == before && piece.isEmpty() ? events.ping() : pieces.piece(piece, before, after);
@@ -130,7 +132,8 @@ final class GenerationRun {
             throw e;
         }
         Result r = finish(all.toString(), null);
-        if (gone) {
+        // A write that failed before the loop (a first chunk) counts too.
+        if (gone || events.broken()) {
             throw new CloseConnectionException("the client closed the connection; its generation was cancelled");
         }
         return r;

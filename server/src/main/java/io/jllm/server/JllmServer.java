@@ -73,10 +73,11 @@ public final class JllmServer implements AutoCloseable {
             routing.addFilter(new ApiKeyFilter(config.apiKey()));
         }
         ErrorResponses.register(routing);
+        Serving serving = new Serving(model, metrics, config.ssePing());
         routing.register(new HealthService(model))
-                .register(new GenerateService(model, metrics))
-                .register(new CompletionsService(model, metrics))
-                .register(new ChatCompletionsService(model, metrics))
+                .register(new GenerateService(serving))
+                .register(new CompletionsService(serving))
+                .register(new ChatCompletionsService(serving))
                 .register(new ModelsService(model))
                 .register(new TokenizeService(model));
     }

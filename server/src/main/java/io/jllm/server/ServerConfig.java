@@ -23,6 +23,8 @@ import java.time.Duration;
  * @param chatTemplate "auto", "qwen3" or "chatml"
  * @param maxBodyBytes largest request body accepted
  * @param drain        how long a graceful shutdown lets in-flight requests finish
+ * @param ssePing      how long a stream may go without an event before it sends an SSE comment, to keep
+ *                     proxies from timing out during a long prefill and to notice a client that left
  */
 public record ServerConfig(
         Path model,
@@ -39,7 +41,11 @@ public record ServerConfig(
         String kernels,
         String chatTemplate,
         long maxBodyBytes,
-        Duration drain) {
+        Duration drain,
+        Duration ssePing) {
+
+    /** A comment every second while no token comes: well inside every common proxy idle timeout. */
+    public static final Duration DEFAULT_SSE_PING = Duration.ofSeconds(1);
 
     public ServerConfig {
         check(host != null && !host.isBlank(), "--host must not be empty");
@@ -62,12 +68,19 @@ public record ServerConfig(
                 "--chat-template must be auto, qwen3 or chatml, got " + chatTemplate);
         check(maxBodyBytes >= 1024, "--max-body must be at least 1024 bytes, got " + maxBodyBytes);
         check(drain != null && !drain.isNegative(), "--drain-seconds must be >= 0");
+        check(ssePing != null && ssePing.toMillis() >= 1, "the SSE ping interval must be at least 1 ms");
     }
 
     /** The defaults of every option, serving {@code model} (null: the demo model). */
     public static ServerConfig defaults(Path model) {
         return new ServerConfig(model, "127.0.0.1", 8080, 0, 0, KvCacheSize.AUTO, KvType.F16, 16, 256, 256, null,
-                "simd", "auto", 10L << 20, Duration.ofSeconds(30));
+                "simd", "auto", 10L << 20, Duration.ofSeconds(30), DEFAULT_SSE_PING);
+    }
+
+    /** Returns this config with another SSE ping interval (not a command-line option). */
+    public ServerConfig withSsePing(Duration value) {
+        return new ServerConfig(model, host, port, threads, contextLength, kvCache, kvType, parallel, batchTokens,
+                maxQueue, apiKey, kernels, chatTemplate, maxBodyBytes, drain, value);
     }
 
     public boolean demo() {

@@ -107,7 +107,7 @@ public final class ServerOptions {
         try {
             return new ServerConfig(model, host, port, threads, contextLength, KvCacheSize.parse(kvCache),
                     kvType(kvType), parallel, batchTokens, maxQueue, key, kernels, chatTemplate, maxBody,
-                    Duration.ofSeconds(drainSeconds));
+                    Duration.ofSeconds(drainSeconds), ServerConfig.DEFAULT_SSE_PING);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cl, e.getMessage());
         }

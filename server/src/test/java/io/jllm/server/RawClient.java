@@ -43,9 +43,14 @@ final class RawClient implements AutoCloseable {
 
     /** Reads until the response holds {@code n} SSE data events; false if it ended before. */
     boolean awaitEvents(int n) {
+        return await("data: ", n);
+    }
+
+    /** Reads until the response holds {@code n} copies of {@code text}; false if it ended before. */
+    boolean await(String text, int n) {
         byte[] buf = new byte[4096];
         try {
-            while (count("data: ") < n) {
+            while (count(text) < n) {
                 if (ended) {
                     return false;
                 }
@@ -64,7 +69,12 @@ final class RawClient implements AutoCloseable {
 
     /** Reads the whole response (until the server closes the connection). */
     String readToEnd() {
-        awaitEvents(Integer.MAX_VALUE);
+        await("data: ", Integer.MAX_VALUE);
+        return received();
+    }
+
+    /** What was read so far, as text. */
+    String received() {
         return new String(received.toString().getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
     }
 

@@ -33,7 +33,7 @@ class ServerOptionsTest {
                 "--api-key", "k", "--kernels", "reference", "--chat-template", "chatml", "--max-body", "2048",
                 "--drain-seconds", "5");
         assertEquals(new ServerConfig(null, "0.0.0.0", 9000, 3, 2048, new KvCacheSize(-1, 2L << 30), KvType.F32, 4,
-                128, 9, "k", "reference", "chatml", 2048, Duration.ofSeconds(5)), c);
+                128, 9, "k", "reference", "chatml", 2048, Duration.ofSeconds(5), ServerConfig.DEFAULT_SSE_PING), c);
         String help = ServerOptions.commandLine().getUsageMessage(CommandLine.Help.Ansi.OFF);
         for (String option : List.of("--model", "--host", "--port", "--threads", "--ctx", "--kv-cache", "--kv-type",
                 "--parallel", "--batch-tokens", "--max-queue", "--api-key", "--kernels", "--chat-template",

@@ -22,10 +22,19 @@ final class TestServers {
 
     /** A loaded server with small defaults for tests; {@code args} override them (later options win). */
     static JllmServer start(String... args) {
+        return start(config(args));
+    }
+
+    /** The test defaults with {@code args} applied. */
+    static ServerConfig config(String... args) {
         List<String> all = new ArrayList<>(List.of("--model", tinyModel().toString(), "--port", "0", "--threads", "2",
                 "--ctx", "1024", "--kv-cache", "8192", "--drain-seconds", "5"));
         all.addAll(List.of(args));
-        JllmServer server = JllmServer.start(ServerOptions.parse(all.toArray(String[]::new)));
+        return ServerOptions.parse(all.toArray(String[]::new));
+    }
+
+    static JllmServer start(ServerConfig config) {
+        JllmServer server = JllmServer.start(config);
         server.loaded().join();
         return server;
     }
