@@ -1,5 +1,6 @@
 package io.jllm.server;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -7,6 +8,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.jllm.engine.api.InferenceEngine;
 import io.jllm.engine.sampling.SamplingParams;
+import java.io.IOException;
 
 /**
  * {@code POST /v1/completions}: OpenAI's (legacy) text completion API. One prompt (text or token ids) and
@@ -71,8 +73,8 @@ final class CompletionsService implements HttpService {
                 includeUsage ? OpenAi.usageChunk(id, OBJECT, created, modelId, r) : null);
     }
 
-    private static void chunk(com.fasterxml.jackson.core.JsonGenerator g, String id, long created, String model,
-            String text, String finishReason, boolean usageField) throws java.io.IOException {
+    private static void chunk(JsonGenerator g, String id, long created, String model,
+            String text, String finishReason, boolean usageField) throws IOException {
         g.writeStartObject();
         OpenAi.writeHeader(g, id, OBJECT, created, model);
         g.writeArrayFieldStart("choices");

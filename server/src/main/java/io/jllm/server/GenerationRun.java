@@ -1,5 +1,10 @@
 package io.jllm.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
+import io.helidon.webserver.http.ServerResponse;
 import io.jllm.engine.api.FinishReason;
 import io.jllm.engine.api.Generation;
 import io.jllm.engine.api.GenerationRequest;
@@ -7,11 +12,7 @@ import io.jllm.engine.api.InferenceEngine;
 import io.jllm.engine.api.RejectedException;
 import io.jllm.engine.api.TextStream;
 import io.jllm.engine.sampling.SamplingParams;
-import com.fasterxml.jackson.databind.JsonNode;
-import io.helidon.http.HeaderValues;
-import io.helidon.http.Status;
-import io.helidon.webserver.CloseConnectionException;
-import io.helidon.webserver.http.ServerResponse;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -146,7 +147,7 @@ final class GenerationRun {
             g.completion().get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw new IllegalStateException("a generation's completion never fails", e);
         }
         int tokens = Math.min(text.tokensRead(), g.tokenCount());

@@ -4,11 +4,11 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.ServerRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 
 /** Reads a request body as one JSON object, straight from the connection into Jackson's tree. */
 final class JsonBody {
@@ -29,7 +29,8 @@ final class JsonBody {
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
             throw ApiError.invalid(null, "malformed JSON in the request body" + where + ": " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new UncheckedIOException("reading the request body failed", e);
+            // The client went away while sending: nobody to answer.
+            throw new CloseConnectionException("reading the request body failed", e);
         }
         if (node == null || node.isMissingNode()) {
             throw ApiError.invalid(null, "the request body is empty; send a JSON object");

@@ -6,9 +6,18 @@ import io.jllm.models.synth.SyntheticModels;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /** Servers for tests: the tiny synthetic model on a free loopback port, loaded before use. */
 final class TestServers {
+    /** Held, so the level stays: Helidon's start and stop lines at INFO would bury test output. */
+    private static final Logger HELIDON = Logger.getLogger("io.helidon");
+
+    static {
+        HELIDON.setLevel(Level.WARNING);
+    }
+
     private TestServers() {
     }
 
