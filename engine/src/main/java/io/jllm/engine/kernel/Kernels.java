@@ -8,8 +8,7 @@ public final class Kernels {
     public static KernelSet byName(String name) {
         return switch (name) {
             case "reference" -> ReferenceKernels.INSTANCE;
-            // Until the SIMD set lands, "simd" runs the reference kernels.
-            case "simd" -> ReferenceKernels.INSTANCE;
+            case "simd" -> SimdKernels.INSTANCE;
             default -> throw new IllegalArgumentException("unknown kernel set '" + name + "'; use simd or reference");
         };
     }

@@ -226,7 +226,7 @@ public final class BatchScheduler implements AutoCloseable {
         while (!waiting.isEmpty() && running.size() < config.maxRunning()) {
             Sequence s = waiting.peekFirst();
             int cached = prefixCache == null ? 0 : prefixCache.attach(s.kv, s.tokens, s.length);
-            boolean fits = s.kv.reserve(s.length) && cache.freeBlocks() >= reserve;
+            boolean fits = s.kv.reserve(s.length) && availableBlocks() >= reserve;
             if (!fits) {
                 s.kv.release();
                 if (prefixCache != null) {
@@ -257,6 +257,11 @@ public final class BatchScheduler implements AutoCloseable {
         runningCount = running.size();
     }
 
+    /** Blocks a sequence could take now: free ones and cached ones no sequence holds. */
+    private int availableBlocks() {
+        return cache.freeBlocks() + (prefixCache == null ? 0 : prefixCache.evictableBlocks());
+    }
+
     private void step() {
         planTokens();
         batch.clear();
@@ -278,12 +283,12 @@ public final class BatchScheduler implements AutoCloseable {
         try {
             forward.forward(batch);
         } catch (RuntimeException | Error e) {
-            String message = "inference failed: " + e;
-            for (Sequence s : running) {
-                retire(s, FinishReason.ERROR, message);
-            }
+            // The batch's sequences may hold half-written cache state: end them, keep the waiting.
+            List<Sequence> failed = new ArrayList<>(running);
             running.clear();
-            runningCount = 0;
+            for (Sequence s : failed) {
+                retire(s, FinishReason.ERROR, "inference failed: " + e);
+            }
             return;
         }
         steps.incrementAndGet();
@@ -363,28 +368,32 @@ public final class BatchScheduler implements AutoCloseable {
         preemptions.incrementAndGet();
     }
 
+    /**
+     * Ends a sequence already taken out of the running and waiting lists: its blocks go back
+     * first and the counters are current before its caller is woken, so whoever sees the
+     * generation end also sees its resources freed.
+     */
     private void retire(Sequence s, FinishReason reason, String message) {
         s.kv.release();
         if (prefixCache != null) {
             prefixCache.forget(s.kv);
         }
+        runningCount = running.size();
         finished.incrementAndGet();
         s.generation.finish(reason, message, System.nanoTime());
     }
 
     private void failAll(FinishReason reason, String message) {
-        for (Sequence s : running) {
-            retire(s, reason, message);
-        }
+        List<Sequence> all = new ArrayList<>(running);
+        all.addAll(waiting);
         running.clear();
-        for (Sequence s : waiting) {
+        waiting.clear();
+        for (Sequence s : all) {
             if (s.generation.admittedNanos() == 0) {
                 waitingCount.decrementAndGet();
             }
             retire(s, reason, message);
         }
-        waiting.clear();
-        runningCount = 0;
     }
 
     /** Samples every sequence that has a logits row, in parallel across the compute pool. */

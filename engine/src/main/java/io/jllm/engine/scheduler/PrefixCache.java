@@ -117,6 +117,17 @@ final class PrefixCache {
         lastRegistered.remove(seq);
     }
 
+    /** Cached blocks no sequence uses: free for the taking (evicted on demand). */
+    int evictableBlocks() {
+        int n = 0;
+        for (Entry e : entries.values()) {
+            if (cache.refCount(e.block) == 1) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Frees the least recently used block that only the cache holds; false if there is none. */
     boolean evictOne() {
         Iterator<Map.Entry<Long, Entry>> it = entries.entrySet().iterator();
