@@ -37,13 +37,25 @@ public final class TextStream {
      * has ended and all its text was returned.
      */
     public String next(long timeout, TimeUnit unit) throws InterruptedException {
+        return next(timeout, unit, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #next(long, TimeUnit)}, but consumes at most {@code maxTokens} tokens, so a caller
+     * can emit one event per token (a server's per-token stream) even when several are waiting.
+     */
+    public String next(long timeout, TimeUnit unit, int maxTokens) throws InterruptedException {
+        if (maxTokens < 1) {
+            throw new IllegalArgumentException("maxTokens must be >= 1, got " + maxTokens);
+        }
         if (ended) {
             return null;
         }
         StringBuilder out = new StringBuilder();
         if (!stopped) {
             int count = generation.awaitTokens(read, unit.toNanos(timeout));
-            while (!stopped && read < count) {
+            int limit = (int) Math.min(count, (long) read + maxTokens);
+            while (!stopped && read < limit) {
                 push(decoder.accept(generation.token(read++)), out);
             }
         }

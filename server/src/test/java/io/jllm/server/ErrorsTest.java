@@ -1,0 +1,156 @@
+package io.jllm.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Bad requests get a 400 (or 413, 404) with an OpenAI-style error naming what was wrong. */
+class ErrorsTest {
+    private static final int MAX_BODY = 16384;
+    private static JllmServer server;
+    private static Http http;
+
+    @BeforeAll
+    static void start() {
+        server = TestServers.start("--max-body", Integer.toString(MAX_BODY));
+        http = new Http(server);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.stop();
+    }
+
+    static Stream<Arguments> badFields() {
+        return Stream.of(
+                Arguments.of("/generate", "{\"prompt\": 5}", "prompt"),
+                Arguments.of("/generate", "{}", "prompt"),
+                Arguments.of("/generate", "{\"prompt\": \"\"}", "prompt"),
+                Arguments.of("/generate", "{\"prompt\": \"a\", \"temperature\": \"hot\"}", "temperature"),
+                Arguments.of("/generate", "{\"prompt\": \"a\", \"temperature\": -1}", "temperature"),
+                Arguments.of("/generate", "{\"prompt\": \"a\", \"top_k\": 1.5}", "top_k"),
+                Arguments.of("/generate", "{\"prompt\": \"a\", \"top_k\": -5}", "top_k"),
+                Arguments.of("/generate", "{\"prompt\": \"a\", \"top_p\": 2}", "top_p"),
+                Arguments.of("/generate", "{\"prompt\": \"a\", \"min_p\": -0.1}", "min_p"),
+                Arguments.of("/generate", "{\"prompt\": \"a\", \"repeat_penalty\": 0}", "repeat_penalty"),
+                Arguments.of("/generate", "{\"prompt\": \"a\", \"repeat_last_n\": -2}", "repeat_last_n"),
+                Arguments.of("/generate", "{\"prompt\": \"a\", \"frequency_penalty\": 3}", "frequency_penalty"),
+                Arguments.of("/generate", "{\"prompt\": \"a\", \"presence_penalty\": -2.5}", "presence_penalty"),
+                Arguments.of("/generate", "{\"prompt\": \"a\", \"max_tokens\": 0}", "max_tokens"),
+                Arguments.of("/generate", "{\"prompt\": \"a\", \"max_tokens\": \"10\"}", "max_tokens"),
+                Arguments.of("/generate", "{\"prompt\": \"a\", \"n_predict\": -3}", "n_predict"),
+                Arguments.of("/generate", "{\"prompt\": \"a\", \"seed\": \"x\"}", "seed"),
+                Arguments.of("/generate", "{\"prompt\": \"a\", \"stop\": 5}", "stop"),
+                Arguments.of("/generate", "{\"prompt\": \"a\", \"stop\": [\"x\", 1]}", "stop[1]"),
+                Arguments.of("/generate", "{\"prompt\": \"a\", \"stop\": [\"\"]}", "stop"),
+                Arguments.of("/generate", "{\"prompt\": \"a\", \"stream\": \"yes\"}", "stream"),
+                Arguments.of("/generate", "{\"prompt\": \"a\", \"ignore_eos\": 1}", "ignore_eos"),
+                Arguments.of("/generate", "{\"prompt\": [1, 999999999]}", "prompt[1]"),
+                Arguments.of("/v1/completions", "{\"prompt\": \"a\", \"n\": 2}", "n"),
+                Arguments.of("/v1/completions", "{\"prompt\": \"a\", \"best_of\": 3}", "best_of"),
+                Arguments.of("/v1/completions", "{\"prompt\": \"a\", \"logprobs\": 5}", "logprobs"),
+                Arguments.of("/v1/completions", "{\"prompt\": [\"a\", \"b\"]}", "prompt"),
+                Arguments.of("/v1/completions", "{\"prompt\": \"a\", \"stream_options\": \"x\"}", "stream_options"),
+                Arguments.of("/v1/chat/completions", "{}", "messages"),
+                Arguments.of("/v1/chat/completions", "{\"messages\": \"hi\"}", "messages"),
+                Arguments.of("/v1/chat/completions", "{\"messages\": [{\"content\": \"hi\"}]}", "messages[0].role"),
+                Arguments.of("/v1/chat/completions", "{\"messages\": [{\"role\": \"robot\", \"content\": \"hi\"}]}",
+                        "messages[0].role"),
+                Arguments.of("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\":"
+                        + " [{\"type\": \"image_url\", \"image_url\": {\"url\": \"x\"}}]}]}", "messages[0].content[0]"),
+                Arguments.of("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": null}]}",
+                        "messages[0]"),
+                Arguments.of("/v1/chat/completions", "{\"messages\": [{\"role\": \"assistant\", \"content\": null,"
+                        + " \"tool_calls\": [{\"id\": \"1\"}]}]}", "messages[0].tool_calls[0]"),
+                Arguments.of("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}],"
+                        + " \"tools\": \"x\"}", "tools"),
+                Arguments.of("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}],"
+                        + " \"chat_template_kwargs\": {\"enable_thinking\": \"no\"}}",
+                        "chat_template_kwargs.enable_thinking"),
+                Arguments.of("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}],"
+                        + " \"max_completion_tokens\": -2}", "max_completion_tokens"),
+                Arguments.of("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}],"
+                        + " \"n\": 3}", "n"),
+                Arguments.of("/tokenize", "{}", "content"),
+                Arguments.of("/detokenize", "{\"tokens\": \"x\"}", "tokens"),
+                Arguments.of("/detokenize", "{\"tokens\": [-1]}", "tokens[0]"));
+    }
+
+    @ParameterizedTest(name = "{0} {1} -> 400 {2}")
+    @MethodSource("badFields")
+    void badFieldIsA400NamingIt(String path, String body, String param) {
+        Http.Response r = http.post(path, body);
+        assertEquals(400, r.status(), r.body());
+        JsonNode e = r.error();
+        assertEquals("invalid_request_error", e.get("type").asText());
+        assertEquals(param, e.get("param").asText(), r.body());
+        assertTrue(e.get("message").asText().contains(param), "the message names " + param + ": " + r.body());
+    }
+
+    @Test
+    void malformedJsonSaysWhere() {
+        Http.Response r = http.post("/generate", "{\"prompt\": \"a\",}");
+        assertEquals(400, r.status());
+        String message = r.error().get("message").asText();
+        assertTrue(message.startsWith("malformed JSON in the request body at line 1, column"), message);
+        assertTrue(r.error().get("param").isNull());
+        assertEquals(400, http.post("/generate", "[1, 2]").status());
+        assertEquals(400, http.post("/generate", "").status());
+        assertEquals(400, http.post("/generate", "{\"prompt\": \"a\"} {}").status(), "trailing content");
+    }
+
+    @Test
+    void promptAndMaxTokensBeyondTheContextIsA400WithTheNumbers() {
+        Http.Response r = http.post("/generate", "{\"prompt\": \"Hello\", \"max_tokens\": 5000}");
+        assertEquals(400, r.status());
+        assertEquals("context_length_exceeded", r.error().get("code").asText());
+        String message = r.error().get("message").asText();
+        assertTrue(message.contains("5000") && message.contains("1024"), message);
+        Http.Response chat = http.post("/v1/chat/completions", Json.object().put("max_tokens", 10)
+                .set("messages", Json.MAPPER.createArrayNode().add(Json.object().put("role", "user")
+                        .put("content", "word ".repeat(1100)))));
+        assertEquals(400, chat.status());
+        assertEquals("messages", chat.error().get("param").asText());
+        assertTrue(chat.error().get("message").asText().contains("1024"), chat.body());
+    }
+
+    @Test
+    void bodyOverTheLimitIsA413() throws Exception {
+        String big = "{\"prompt\": \"" + "x".repeat(MAX_BODY) + "\"}";
+        Http.Response r = http.post("/generate", big);
+        assertEquals(413, r.status());
+        assertTrue(r.error().get("message").asText().contains(Integer.toString(MAX_BODY)), r.body());
+        // The same body without a Content-Length (chunked): found while reading it.
+        HttpRequest chunked = HttpRequest.newBuilder(URI.create(http.base() + "/generate"))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big.getBytes())))
+                .build();
+        try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+            HttpResponse<String> c = client.send(chunked, HttpResponse.BodyHandlers.ofString());
+            assertEquals(413, c.statusCode(), c.body());
+            assertTrue(c.body().contains("\"error\""), c.body());
+        } catch (IOException e) {
+            throw new AssertionError("the server must answer 413, not drop the connection", e);
+        }
+    }
+
+    @Test
+    void unknownEndpointIsA404InJson() {
+        Http.Response r = http.get("/v2/nothing");
+        assertEquals(404, r.status());
+        assertTrue(r.error().get("message").asText().contains("/v1/chat/completions"), r.body());
+    }
+}
