@@ -29,9 +29,23 @@ public final class BenchCli implements Runnable {
     public static void main(String[] args) {
         // Plots render with Java2D into images; no display is needed or wanted.
         System.setProperty("java.awt.headless", "true");
-        commandLine = "jllm-bench " + String.join(" ", args);
+        commandLine = commandLine(args);
         // JMH's own options (-p, -wi, ...) pass through the jmh subcommand untouched
         System.exit(new CommandLine(new BenchCli()).setUnmatchedOptionsArePositionalParams(true).execute(args));
+    }
+
+    /** The command as a shell would take it back: arguments with spaces or quotes are single-quoted. */
+    static String commandLine(String[] args) {
+        StringBuilder sb = new StringBuilder("jllm-bench");
+        for (String a : args) {
+            sb.append(' ');
+            if (a.matches("[A-Za-z0-9_./:=,+@%-]+")) {
+                sb.append(a);
+            } else {
+                sb.append('\'').append(a.replace("'", "'\\''")).append('\'');
+            }
+        }
+        return sb.toString();
     }
 
     /** How this process was started, for the results file. */

@@ -94,23 +94,22 @@ public final class ServeCommand implements Callable<Integer> {
         LongPromptScenario.Result longResult = null;
         try (InferenceEngine engine = InferenceEngine.open(config)) {
             InProcessClient client = new InProcessClient(engine, workload.gen);
-            progress.say("warm-up: %d requests", workload.concurrency * 2);
-            ClosedLoop.run(workload.concurrency, workload.concurrency * 2,
+            progress.say("warm-up: %d requests", workload.concurrency);
+            ClosedLoop.run(workload.concurrency, workload.concurrency,
                     i -> RandomPrompts.of(-1, i, workload.prompt), client);
             for (int r = 0; r < seedRuns; r++) {
                 boolean jllmFirst = r % 2 == 0;
                 if (!jllmFirst) {
-                    seed.llama(r, batched, file, options.threads, workload);
+                    seed.llama(r, batched, file, options.threads, workload, progress);
                 }
                 int run = r;
                 seed.jllm[r] = WorkloadResult.of(ClosedLoop.run(workload.concurrency, workload.requests,
                         i -> RandomPrompts.of(run, i, workload.prompt), client));
+                progress.say("seed run %d/%d: jLLM %.1f t/s (TTFT p50 %.0f ms, latency p50 %.0f ms)", r + 1, seedRuns,
+                        seed.jllm[r].tokensPerSecond(), seed.jllm[r].ttft(50), seed.jllm[r].latency(50));
                 if (jllmFirst) {
-                    seed.llama(r, batched, file, options.threads, workload);
+                    seed.llama(r, batched, file, options.threads, workload, progress);
                 }
-                progress.say("seed run %d/%d: jLLM %.1f t/s (TTFT p50 %.0f ms, latency p50 %.0f ms) | llama.cpp S_TG %s"
-                        + " t/s", r + 1, seedRuns, seed.jllm[r].tokensPerSecond(), seed.jllm[r].ttft(50),
-                        seed.jllm[r].latency(50), Fmt.num(seed.llamaTg[r], 1));
             }
             for (int c : points) {
                 sweepPoints.add(new SweepPoint(c, sweepReps));
@@ -161,15 +160,19 @@ public final class ServeCommand implements Callable<Integer> {
             Arrays.fill(llamaAll, Double.NaN);
         }
 
-        void llama(int r, Optional<Path> tool, Path file, int threads, WorkloadOptions w) throws Exception {
+        void llama(int r, Optional<Path> tool, Path file, int threads, WorkloadOptions w, Progress progress)
+                throws Exception {
             if (tool.isEmpty()) {
                 return;
             }
+            progress.say("seed run %d/%d: llama-batched-bench -npl %d ...", r + 1, jllm.length, w.concurrency);
             for (LlamaBatchedBench.Row row : LlamaBatchedBench.run(tool.get(), file, threads, w.prompt, w.gen,
                     List.of(w.concurrency))) {
                 llamaTg[r] = row.sTg();
                 llamaAll[r] = row.s();
             }
+            progress.say("seed run %d/%d: llama.cpp S_TG %.1f t/s, S %.1f t/s", r + 1, jllm.length, llamaTg[r],
+                    llamaAll[r]);
         }
     }
 
@@ -201,7 +204,7 @@ public final class ServeCommand implements Callable<Integer> {
             return;
         }
         List<Integer> npl = points.stream().map(p -> p.concurrency).toList();
-        progress.say("sweep: llama-batched-bench -npl %s", npl);
+        progress.say("sweep %d: llama-batched-bench -npl %s ...", rep + 1, npl);
         List<LlamaBatchedBench.Row> rows = LlamaBatchedBench.run(tool.get(), file, options.threads, workload.prompt,
                 workload.gen, npl);
         for (SweepPoint p : points) {

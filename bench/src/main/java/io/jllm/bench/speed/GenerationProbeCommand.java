@@ -45,8 +45,8 @@ public final class GenerationProbeCommand implements Callable<Integer> {
 
     /** What the probe prints, one JSON line. */
     public record Figures(long fileBytes, long kvCacheBytes, long peakRss, boolean peakReset, long sampledMaxRss,
-            long rssFile, long rssAnon, long youngGcs, long otherGcs, long allocatedBytes, int tokens,
-            double decodeTokensPerSecond) {
+            long rssFile, long rssAnon, long heapCommitted, long youngGcs, long otherGcs, long allocatedBytes,
+            int tokens, double decodeTokensPerSecond) {
         public long budget() {
             return fileBytes + kvCacheBytes + SLACK_BYTES;
         }
@@ -64,19 +64,25 @@ public final class GenerationProbeCommand implements Callable<Integer> {
             boolean reset = ProcStatus.resetPeak();
             GcCounts before = GcCounts.now();
             Generation g;
-            long sampledMax;
-            try (RssSampler sampler = new RssSampler(10)) {
+            long sampledMax = -1;
+            if (reset) {
+                // VmHWM is exact now; a sampler would only add its own allocations to the count.
                 g = run(engine, random);
-                sampler.close();
-                sampledMax = sampler.max();
+            } else {
+                try (RssSampler sampler = new RssSampler(10)) {
+                    g = run(engine, random);
+                    sampler.close();
+                    sampledMax = sampler.max();
+                }
             }
             GcCounts during = GcCounts.now().minus(before);
             long peak = ProcStatus.peakRss();
             int n = g.tokenCount();
             double decode = n > 1 ? (n - 1) / ((g.tokenNanos(n - 1) - g.tokenNanos(0)) / 1e9) : Double.NaN;
             Figures f = new Figures(Files.size(model), engine.kvCacheBytes(), peak, reset, sampledMax,
-                    ProcStatus.rssFile(), ProcStatus.rssAnon(), during.young(), during.other(), during.allocatedBytes(),
-                    n, decode);
+                    ProcStatus.rssFile(), ProcStatus.rssAnon(),
+                    java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted(),
+                    during.young(), during.other(), during.allocatedBytes(), n, decode);
             System.out.println(new ObjectMapper().writeValueAsString(f));
         }
         return 0;

@@ -207,9 +207,9 @@ public final class SpeedCommand implements Callable<Integer> {
                     + "(scheduler, greedy sampling): " + genTokens + " tokens after a 32-token prompt, following 3 "
                     + "unmeasured generations. Peak RSS is VmHWM after resetting it just before the generation "
                     + "(/proc/self/clear_refs); the budget is file + KV cache (" + kvTokens + " tokens, allocated up "
-                    + "front) + 300 MB. GCs and allocated bytes (all threads) are counted over that generation. RssFile (mapped weights) and RssAnon (heap, KV cache, buffers) are read after it.");
+                    + "front) + 300 MB. GCs and allocated bytes (all threads) are counted over that generation. RssFile (mapped weights) and RssAnon (heap, KV cache, buffers) are read after it. The probe JVM takes this JVM's options (e.g. `JLLM_JVM_OPTS=-Xmx1g` through ./jllm); the heap may grow into RssAnon.");
             MarkdownTable m = new MarkdownTable("model", "file MiB", "KV MiB", "peak RSS MiB", "budget MiB", "met",
-                    "RssFile MiB", "RssAnon MiB", "young GCs", "other GCs", "allocated KiB", "engine decode t/s");
+                    "RssFile MiB", "RssAnon MiB", "heap committed MiB", "young GCs", "other GCs", "allocated KiB", "engine decode t/s");
             for (FileResult r : results) {
                 GenerationProbeCommand.Figures p = r.probe();
                 if (p == null) {
@@ -217,7 +217,8 @@ public final class SpeedCommand implements Callable<Integer> {
                 }
                 long peak = p.peakReset() ? p.peakRss() : p.sampledMaxRss();
                 m.row(r.label(), Fmt.mib(p.fileBytes()), Fmt.mib(p.kvCacheBytes()), Fmt.mib(peak), Fmt.mib(p.budget()),
-                        Fmt.meets(peak, p.budget(), false), Fmt.mib(p.rssFile()), Fmt.mib(p.rssAnon()), p.youngGcs(),
+                        Fmt.meets(peak, p.budget(), false), Fmt.mib(p.rssFile()), Fmt.mib(p.rssAnon()),
+                        Fmt.mib(p.heapCommitted()), p.youngGcs(),
                         p.otherGcs(),
                         p.allocatedBytes() < 0 ? Fmt.MISSING : Fmt.num(p.allocatedBytes() / 1024.0, 0),
                         Fmt.num(p.decodeTokensPerSecond(), 1));
