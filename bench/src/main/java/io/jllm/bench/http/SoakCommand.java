@@ -78,15 +78,24 @@ public final class SoakCommand implements java.util.concurrent.Callable<Integer>
     @Option(names = "--kv-tokens", paramLabel = "N", description = "KV cache in tokens (default: --parallel x (max prompt + max gen) x 1.5).")
     Long kvTokens;
 
+    @Option(names = "--grace", paramLabel = "SECONDS", defaultValue = "30",
+            description = "After the time is up, how long requests in flight may finish before the clients drop them"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int graceSeconds;
+
     /** Outcome counters, shared by the clients. */
     static final class Tally {
         final LongAdder ok = new LongAdder();
         final LongAdder cancelled = new LongAdder();
+        final LongAdder dropped = new LongAdder();
+        final java.util.concurrent.atomic.AtomicBoolean dropping = new java.util.concurrent.atomic.AtomicBoolean();
         final LongAdder tokens = new LongAdder();
         final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
 
         void record(RequestTiming t, boolean wantedCancel) {
-            if (t.ok()) {
+            if (!t.ok() && dropping.get()) {
+                dropped.increment();
+            } else if (t.ok()) {
                 ok.increment();
                 tokens.add(t.tokens());
             } else if (wantedCancel && "cancelled".equals(t.error())) {
@@ -130,9 +139,9 @@ public final class SoakCommand implements java.util.concurrent.Callable<Integer>
         boolean idle;
         long rssStart;
         try (RssSampler sampler = new RssSampler(1000);
-             BenchServer server = new BenchServer(file, options.threads, parallel, 256, kv, maxQueue)) {
+             BenchServer server = new BenchServer(file, options.threads, parallel, 256, kv, maxQueue);
+             HttpClient http = CompletionClient.newHttpClient()) {
             rssStart = ProcStatus.rss();
-            HttpClient http = CompletionClient.newHttpClient();
             CompletionClient client = new CompletionClient(http, server.base(), maxGen, true);
             progress.say("soak for %.1f min: %d clients, server %s (--parallel %d, --max-queue %d, KV %d tokens)", mins,
                     concurrency, server.base(), parallel, maxQueue, kv);
@@ -146,9 +155,20 @@ public final class SoakCommand implements java.util.concurrent.Callable<Integer>
                     }));
                 }
                 long nextReport = System.nanoTime() + 30_000_000_000L;
-                while (System.nanoTime() < deadline) {
-                    LockSupport.parkNanos(Math.min(1_000_000_000L, Math.max(1, deadline - System.nanoTime())));
-                    if (System.nanoTime() >= nextReport || options.quick && System.nanoTime() >= deadline) {
+                long dropAt = deadline + graceSeconds * 1_000_000_000L;
+                boolean timeUp = false;
+                while (!allDone(clients)) {
+                    long now = System.nanoTime();
+                    if (now >= deadline && !timeUp) {
+                        timeUp = true;
+                        progress.say("time is up: no new requests; those in flight get %d s to finish", graceSeconds);
+                    }
+                    if (now >= dropAt && !tally.dropping.getAndSet(true)) {
+                        // The clients vanish all at once: the server must cancel what they were waiting for.
+                        progress.say("grace over: the clients drop the requests still in flight");
+                        http.shutdownNow();
+                    }
+                    if (now >= nextReport) {
                         nextReport += 30_000_000_000L;
                         SchedulerStats s = server.engine().stats();
                         progress.say("sent %d, ok %d, cancelled %d, errors %d (+%d intended 503); running %d, waiting %d,"
@@ -156,6 +176,7 @@ public final class SoakCommand implements java.util.concurrent.Callable<Integer>
                                 tally.errorCount(false), tally.errorCount(true), s.running(), s.waiting(),
                                 s.kvBlocksUsed(), s.kvBlocksTotal(), Fmt.mib(ProcStatus.rss()));
                     }
+                    LockSupport.parkNanos(200_000_000L);
                 }
                 for (Future<?> f : clients) {
                     f.get();
@@ -165,7 +186,9 @@ public final class SoakCommand implements java.util.concurrent.Callable<Integer>
             idle = awaitIdle(server.engine(), Duration.ofSeconds(60));
             end = server.engine().stats();
             cachedBlocks = server.engine().cachedPrefixBlocks();
-            metricsText = get(http, server.base().resolve("/metrics"));
+            try (HttpClient fresh = CompletionClient.newHttpClient()) {
+                metricsText = get(fresh, server.base().resolve("/metrics"));
+            }
             sampler.close();
             rss = sampler.series();
         }
@@ -202,6 +225,15 @@ public final class SoakCommand implements java.util.concurrent.Callable<Integer>
         }
     }
 
+    private static boolean allDone(List<Future<?>> futures) {
+        for (Future<?> f : futures) {
+            if (!f.isDone()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static boolean awaitIdle(InferenceEngine engine, Duration limit) {
         long deadline = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < deadline) {
@@ -231,12 +263,15 @@ public final class SoakCommand implements java.util.concurrent.Callable<Integer>
                 + ", --max-queue " + maxQueue + "): `POST /v1/completions` with random token-id prompts of 1-" + maxPrompt
                 + " tokens and 1-" + maxGen + " generated tokens (greedy, ignore_eos), half streaming; "
                 + Fmt.num(100 * cancelFraction, 0) + "% of the streaming clients close the connection after a random "
-                + "number of chunks. Every answer is checked (status, `[DONE]`, token count). RSS is this JVM's "
-                + "(server, engine and the load clients).");
+                + "number of chunks. Every answer is checked (status, `[DONE]`, token count). When the time is up no new "
+                + "request starts; those in flight get " + graceSeconds + " s, then the clients drop them (closing "
+                + "their connections, which the server must notice). RSS is this JVM's (server, engine and the load "
+                + "clients).");
         MarkdownTable outcomes = new MarkdownTable("outcome", "requests");
         outcomes.row("sent", sent);
         outcomes.row("complete and correct", tally.ok.sum());
         outcomes.row("vanished on purpose (cancelled mid-stream)", tally.cancelled.sum());
+        outcomes.row("dropped when the grace after the end ran out", tally.dropped.sum());
         Map<String, Long> errors = new TreeMap<>();
         tally.errors.forEach((k, v) -> errors.put(k, v.sum()));
         errors.forEach((k, v) -> outcomes.row((k.equals("HTTP 503") ? "intended: " : "ERROR: ") + k, v));
