@@ -3,10 +3,12 @@ package io.jllm.engine.kernel;
 import io.jllm.engine.model.WeightTensor;
 import io.jllm.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 
@@ -60,7 +62,17 @@ public final class Q4KKernel {
     private static final VectorShuffle<Integer> S5 = VectorShuffle.fromOp(Simd.I256, i -> 5);
     private static final VectorShuffle<Integer> S6 = VectorShuffle.fromOp(Simd.I256, i -> 6);
     private static final VectorShuffle<Integer> S7 = VectorShuffle.fromOp(Simd.I256, i -> 7);
+    private static final VectorShuffle<Float> FP0 = P0.cast(Simd.F512);
+    private static final VectorShuffle<Float> FQ0 = Q0.cast(Simd.F512);
+    private static final VectorShuffle<Float> FP1 = P1.cast(Simd.F512);
+    private static final VectorShuffle<Float> FQ1 = Q1.cast(Simd.F512);
     private static final VectorShuffle<Float> HALVES = VectorShuffle.iota(Simd.F512, 8, 1, true);
+    // Vector decode of the packed scales, lanes of the 16-byte block header [d|dmin, q0-3, q4-7, q8-11]
+    private static final VectorShuffle<Integer> HDR_A = VectorShuffle.fromValues(Simd.I128, 1, 1, 2, 2);
+    private static final VectorShuffle<Integer> HDR_H = VectorShuffle.fromValues(Simd.I128, 3, 3, 3, 3);
+    private static final VectorShuffle<Float> MINS = VectorShuffle.fromOp(Simd.F512, i -> 8 + i % 8);
+    private static final int[] HDR_CONSTANTS = {0, 0, 0, 4, 0x3F3F3F3F, 0x0F0F0F0F, 0x3F3F3F3F, 0x0F0F0F0F, 0, 0x30303030,
+        0, 0x30303030};
 
     private static final int[] ORDER = activationOrder(Simd.BITS == 0 ? 256 : Simd.BITS);
 
@@ -168,56 +180,155 @@ public final class Q4KKernel {
 
     static final MatMulKernel SIMD = (WeightTensor w, int r0, int r1, Activations a, float[] y, int stride) -> {
         a.requireSimd(GgmlType.Q8_K, w.cols());
-        MemorySegment data = w.data();
-        int cols = w.cols();
-        int blocks = cols / 256;
-        long rowBytes = w.rowBytes();
-        int tokens = a.tokens();
-        for (int r = r0; r < r1; r++) {
-            long row = r * rowBytes;
-            for (int t = 0; t < tokens; t++) {
-                y[t * stride + r] = Simd.WIDE
-                        ? dot512(data, row, blocks, a.k4, t * cols, a.ksums, t * blocks * 16, a.scales, t * blocks)
-                        : dot256(data, row, blocks, a.k4, t * cols, a.ksums, t * blocks * 16, a.scales, t * blocks);
+        if (Simd.WIDE) {
+            rows512(w.data(), w.rowBytes(), r0, r1, w.cols() / 256, a.tokens(), a.k4, a.ksums, a.scales, y, stride);
+        } else {
+            MemorySegment data = w.data();
+            int cols = w.cols();
+            int blocks = cols / 256;
+            long rowBytes = w.rowBytes();
+            for (int r = r0; r < r1; r++) {
+                long row = r * rowBytes;
+                for (int t = 0; t < a.tokens(); t++) {
+                    y[t * stride + r] = dot256(data, row, blocks, a.k4, t * cols, a.ksums, t * blocks * 16, a.scales,
+                            t * blocks);
+                }
             }
         }
     };
 
+    private static void rows512(MemorySegment w, long rowBytes, int r0, int r1, int blocks, int tokens, short[] ya,
+            float[] ks, float[] dy, float[] y, int stride) {
+        IntVector hShift = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 0);
+        IntVector keep = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 4);
+        IntVector high = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 8);
+        VectorMask<Integer> odd = VectorMask.fromLong(Simd.I128, 0b1010);
+        int r = r0;
+        for (; r + 1 < r1; r += 2) {
+            long rowA = r * rowBytes;
+            long rowB = rowA + rowBytes;
+            for (int t = 0; t < tokens; t++) {
+                int yaOff = t * blocks * 256;
+                int ksOff = t * blocks * 16;
+                int dyOff = t * blocks;
+                FloatVector accA = FloatVector.zero(Simd.F512);
+                FloatVector accB = FloatVector.zero(Simd.F512);
+                for (int b = 0; b < blocks; b++) {
+                    long blkA = rowA + (long) b * BLOCK_BYTES;
+                    long blkB = rowB + (long) b * BLOCK_BYTES;
+                    IntVector hdrA = IntVector.fromMemorySegment(Simd.I128, w, blkA, Simd.LE);
+                    IntVector hdrB = IntVector.fromMemorySegment(Simd.I128, w, blkB, Simd.LE);
+                    IntVector aaA = hdrA.rearrange(HDR_A);
+                    IntVector aaB = hdrB.rearrange(HDR_A);
+                    ByteVector bytesA = aaA.blend(hdrA.rearrange(HDR_H).lanewise(VectorOperators.LSHR, hShift), odd)
+                            .and(keep).or(aaA.lanewise(VectorOperators.LSHR, 2).and(high)).reinterpretAsBytes();
+                    ByteVector bytesB = aaB.blend(hdrB.rearrange(HDR_H).lanewise(VectorOperators.LSHR, hShift), odd)
+                            .and(keep).or(aaB.lanewise(VectorOperators.LSHR, 2).and(high)).reinterpretAsBytes();
+                    FloatVector fA = (FloatVector) bytesA.convertShape(VectorOperators.B2F, Simd.F512, 0);
+                    FloatVector fB = (FloatVector) bytesB.convertShape(VectorOperators.B2F, Simd.F512, 0);
+                    FloatVector scA = fA.mul(0x1p-16f);
+                    FloatVector scB = fB.mul(0x1p-16f);
+                    int o = yaOff + b * 256;
+                    FloatVector sA = FloatVector.zero(Simd.F512);
+                    FloatVector sB = FloatVector.zero(Simd.F512);
+                    for (int k = 0; k < 2; k++) {
+                        int ok = o + 128 * k;
+                        ShortVector y0 = ShortVector.fromArray(Simd.S512, ya, ok);
+                        ShortVector y1 = ShortVector.fromArray(Simd.S512, ya, ok + 32);
+                        ShortVector y2 = ShortVector.fromArray(Simd.S512, ya, ok + 64);
+                        ShortVector y3 = ShortVector.fromArray(Simd.S512, ya, ok + 96);
+                        VectorShuffle<Float> ps = k == 0 ? FP0 : FP1;
+                        VectorShuffle<Float> qs = k == 0 ? FQ0 : FQ1;
+                        IntVector v = IntVector.fromMemorySegment(Simd.I512, w, blkA + QS + 64L * k, Simd.LE);
+                        IntVector p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
+                                .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
+                                .reinterpretAsInts();
+                        IntVector q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
+                                .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
+                                .reinterpretAsInts();
+                        sA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000)).convert(VectorOperators.I2F, 0))
+                                .fma(scA.rearrange(ps), sA);
+                        sA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000)).convert(VectorOperators.I2F, 0))
+                                .fma(scA.rearrange(qs), sA);
+                        v = IntVector.fromMemorySegment(Simd.I512, w, blkB + QS + 64L * k, Simd.LE);
+                        p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
+                                .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
+                                .reinterpretAsInts();
+                        q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
+                                .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
+                                .reinterpretAsInts();
+                        sB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000)).convert(VectorOperators.I2F, 0))
+                                .fma(scB.rearrange(ps), sB);
+                        sB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000)).convert(VectorOperators.I2F, 0))
+                                .fma(scB.rearrange(qs), sB);
+                    }
+                    float dyb = dy[dyOff + b];
+                    FloatVector bs = FloatVector.fromArray(Simd.F512, ks, ksOff + 16 * b);
+                    int ddA = hdrA.lane(0);
+                    int ddB = hdrB.lane(0);
+                    accA = sA.fma(FloatVector.broadcast(Simd.F512, Float.float16ToFloat((short) ddA) * dyb), accA);
+                    accA = fA.rearrange(MINS).mul(bs)
+                            .fma(FloatVector.broadcast(Simd.F512, -(Float.float16ToFloat((short) (ddA >>> 16)) * dyb)), accA);
+                    accB = sB.fma(FloatVector.broadcast(Simd.F512, Float.float16ToFloat((short) ddB) * dyb), accB);
+                    accB = fB.rearrange(MINS).mul(bs)
+                            .fma(FloatVector.broadcast(Simd.F512, -(Float.float16ToFloat((short) (ddB >>> 16)) * dyb)), accB);
+                }
+                // Simd.tree16 of both rows at once: row A in lanes 0-7, row B in lanes 8-15
+                FloatVector h = accA.add(accA.rearrange(HALVES)).blend(accB.add(accB.rearrange(HALVES)), Simd.UPPER8);
+                h = h.add(h.rearrange(Simd.XOR4));
+                h = h.add(h.rearrange(Simd.XOR2));
+                h = h.add(h.rearrange(Simd.XOR1));
+                y[t * stride + r] = h.lane(0);
+                y[t * stride + r + 1] = h.lane(8);
+            }
+        }
+        for (; r < r1; r++) {
+            long row = r * rowBytes;
+            for (int t = 0; t < tokens; t++) {
+                y[t * stride + r] = dot512(w, row, blocks, ya, t * blocks * 256, ks, t * blocks * 16, dy, t * blocks);
+            }
+        }
+    }
+
     private static float dot512(MemorySegment w, long row, int blocks, short[] ya, int yaOff, float[] ks, int ksOff,
             float[] dy, int dyOff) {
+        IntVector hShift = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 0);
+        IntVector keep = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 4);
+        IntVector high = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 8);
+        VectorMask<Integer> odd = VectorMask.fromLong(Simd.I128, 0b1010);
         FloatVector acc = FloatVector.zero(Simd.F512);
         for (int b = 0; b < blocks; b++) {
             long blk = row + (long) b * BLOCK_BYTES;
-            int dd = w.get(Simd.INT_LE, blk);
-            long lo8 = w.get(Simd.LONG_LE, blk + SCALES);
-            int hi4 = w.get(Simd.INT_LE, blk + SCALES + 8);
-            IntVector sc = (IntVector) LongVector.broadcast(LongVector.SPECIES_128, packedScales(lo8, hi4))
-                    .reinterpretAsBytes().convertShape(VectorOperators.B2I, Simd.I512, 0);
-            FloatVector mn = (FloatVector) LongVector.broadcast(LongVector.SPECIES_128, packedMins(lo8, hi4))
-                    .reinterpretAsBytes().convertShape(VectorOperators.B2F, Simd.F512, 0);
+            IntVector hdr = IntVector.fromMemorySegment(Simd.I128, w, blk, Simd.LE);
+            IntVector aa = hdr.rearrange(HDR_A);
+            ByteVector bytes = aa.blend(hdr.rearrange(HDR_H).lanewise(VectorOperators.LSHR, hShift), odd).and(keep)
+                    .or(aa.lanewise(VectorOperators.LSHR, 2).and(high)).reinterpretAsBytes();
+            IntVector sc = (IntVector) bytes.convertShape(VectorOperators.B2I, Simd.I512, 0);
             int o = yaOff + b * 256;
             IntVector s = IntVector.zero(Simd.I512);
             for (int k = 0; k < 2; k++) {
                 IntVector v = IntVector.fromMemorySegment(Simd.I512, w, blk + QS + 64L * k, Simd.LE);
-                ShortVector lo0 = v.and(0x000F000F).reinterpretAsShorts();
-                ShortVector hi0 = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts();
-                ShortVector lo1 = v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts();
-                ShortVector hi1 = v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts();
                 int ok = o + 128 * k;
-                IntVector p = lo0.mul(ShortVector.fromArray(Simd.S512, ya, ok))
-                        .add(lo1.mul(ShortVector.fromArray(Simd.S512, ya, ok + 64))).reinterpretAsInts();
-                IntVector q = hi0.mul(ShortVector.fromArray(Simd.S512, ya, ok + 32))
-                        .add(hi1.mul(ShortVector.fromArray(Simd.S512, ya, ok + 96))).reinterpretAsInts();
+                IntVector p = v.and(0x000F000F).reinterpretAsShorts().mul(ShortVector.fromArray(Simd.S512, ya, ok))
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts()
+                                .mul(ShortVector.fromArray(Simd.S512, ya, ok + 64)))
+                        .reinterpretAsInts();
+                IntVector q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts()
+                        .mul(ShortVector.fromArray(Simd.S512, ya, ok + 32))
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts()
+                                .mul(ShortVector.fromArray(Simd.S512, ya, ok + 96)))
+                        .reinterpretAsInts();
                 p = p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
                 q = q.add(q.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
                 s = s.add(p.mul(sc.rearrange(k == 0 ? P0 : P1))).add(q.mul(sc.rearrange(k == 0 ? Q0 : Q1)));
             }
             float dyb = dy[dyOff + b];
-            float ddy = Float.float16ToFloat((short) dd) * dyb;
-            float mdy = -(Float.float16ToFloat((short) (dd >>> 16)) * dyb);
-            acc = ((FloatVector) s.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Simd.F512, ddy), acc);
-            acc = mn.mul(FloatVector.fromArray(Simd.F512, ks, ksOff + 16 * b))
-                    .fma(FloatVector.broadcast(Simd.F512, mdy), acc);
+            int dd = hdr.lane(0);
+            acc = ((FloatVector) s.convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(Simd.F512, Float.float16ToFloat((short) dd) * dyb), acc);
+            acc = ((FloatVector) bytes.convertShape(VectorOperators.B2F, Simd.F512, 0)).rearrange(MINS)
+                    .mul(FloatVector.fromArray(Simd.F512, ks, ksOff + 16 * b))
+                    .fma(FloatVector.broadcast(Simd.F512, -(Float.float16ToFloat((short) (dd >>> 16)) * dyb)), acc);
         }
         FloatVector h = acc.add(acc.rearrange(HALVES));
         return Simd.tree8(h.lane(0), h.lane(1), h.lane(2), h.lane(3), h.lane(4), h.lane(5), h.lane(6), h.lane(7));

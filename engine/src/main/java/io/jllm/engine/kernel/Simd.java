@@ -44,6 +44,13 @@ final class Simd {
     static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
     static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
 
+    /** Lanes 8-15 of a 512-bit float vector. */
+    static final jdk.incubator.vector.VectorMask<Float> UPPER8 = jdk.incubator.vector.VectorMask.fromLong(F512, 0xFF00);
+    /** Lane i takes lane i^4, i^2, i^1: the levels of {@link #tree8} done lane-wise on two 8-lane halves. */
+    static final jdk.incubator.vector.VectorShuffle<Float> XOR4 = jdk.incubator.vector.VectorShuffle.fromOp(F512, i -> i ^ 4);
+    static final jdk.incubator.vector.VectorShuffle<Float> XOR2 = jdk.incubator.vector.VectorShuffle.fromOp(F512, i -> i ^ 2);
+    static final jdk.incubator.vector.VectorShuffle<Float> XOR1 = jdk.incubator.vector.VectorShuffle.fromOp(F512, i -> i ^ 1);
+
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
