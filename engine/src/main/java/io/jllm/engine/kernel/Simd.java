@@ -51,6 +51,10 @@ final class Simd {
     static final jdk.incubator.vector.VectorShuffle<Float> XOR2 = jdk.incubator.vector.VectorShuffle.fromOp(F512, i -> i ^ 2);
     static final jdk.incubator.vector.VectorShuffle<Float> XOR1 = jdk.incubator.vector.VectorShuffle.fromOp(F512, i -> i ^ 1);
 
+    static final jdk.incubator.vector.VectorShuffle<Float> XOR4_256 = jdk.incubator.vector.VectorShuffle.fromOp(F256, i -> i ^ 4);
+    static final jdk.incubator.vector.VectorShuffle<Float> XOR2_256 = jdk.incubator.vector.VectorShuffle.fromOp(F256, i -> i ^ 2);
+    static final jdk.incubator.vector.VectorShuffle<Float> XOR1_256 = jdk.incubator.vector.VectorShuffle.fromOp(F256, i -> i ^ 1);
+
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
