@@ -194,12 +194,8 @@ public final class Q4KKernel {
             }
             return;
         }
-        // rows in pairs; an odd last row is paired with itself
-        for (int r = r0; r < r1; r += 2) {
-            int rb = Math.min(r + 1, r1 - 1);
-            {
-                pair256(data, r * rowBytes, rb * rowBytes, r, rb, blocks, a.tokens(), a.k4, a.ksums, a.scales, y, stride);
-            }
+        for (int t = 0; t < a.tokens(); t++) {
+            flat256(data, rowBytes, r0, r1, blocks, a.k4, t * blocks * 256, a.ksums, t * blocks * 16, a.scales, t * blocks, y, t * stride);
         }
     };
 
@@ -227,7 +223,6 @@ public final class Q4KKernel {
         FloatVector accB = FloatVector.zero(Simd.F512);
         int b = 0;
         for (int i = 0, n = (r1 - r0 + 1) / 2 * blocks; i < n; i++) {
-
             long blkA = rowA + (long) b * BLOCK_BYTES;
             long blkB = rowB + (long) b * BLOCK_BYTES;
             IntVector hdrA = IntVector.fromMemorySegment(Simd.I128, w, blkA, Simd.LE);
@@ -286,7 +281,7 @@ public final class Q4KKernel {
             accB = sB.fma(FloatVector.broadcast(Simd.F512, Float.float16ToFloat((short) ddB) * dyb), accB);
             accB = scB.rearrange(MINS).mul(bs)
                     .fma(FloatVector.broadcast(Simd.F512, -(Float.float16ToFloat((short) (ddB >>> 16)) * dyb)), accB);
-                        if (++b == blocks) {
+            if (++b == blocks) {
                 // Simd.tree16 of both rows at once: row A in lanes 0-7, row B in lanes 8-15
                 FloatVector h = accA.add(accA.rearrange(HALVES)).blend(accB.add(accB.rearrange(HALVES)), Simd.UPPER8);
                 h = h.add(h.rearrange(Simd.XOR4));
@@ -387,100 +382,111 @@ public final class Q4KKernel {
         }
     }
 
-    /** {@link #flat512} for 256-bit vectors, per row pair: one chunk per load, chunks of even and odd parity in two accumulators. */
-    private static void pair256(MemorySegment w, long rowA, long rowB, int ra, int rb, int blocks, int tokens, short[] ya,
-            float[] ks, float[] dy, float[] y, int stride) {
+    /** {@link #flat512} for 256-bit vectors: one 32-byte load per step, even and odd parity lanes in two accumulators. */
+    private static void flat256(MemorySegment w, long rowBytes, int r0, int r1, int blocks, short[] ya, int yaOff,
+            float[] ks, int ksOff, float[] dy, int dyOff, float[] y, int yOff) {
         IntVector hShift = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 0);
         IntVector keep = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 4);
         IntVector high = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 8);
-        for (int t = 0; t < tokens; t++) {
-            int yaOff = t * blocks * 256;
-            int ksOff = t * blocks * 16;
-            int dyOff = t * blocks;
-            FloatVector accEA = FloatVector.zero(Simd.F256);
-            FloatVector accOA = accEA;
-            FloatVector accEB = accEA;
-            FloatVector accOB = accEA;
-            for (int b = 0; b < blocks; b++) {
-                long blkA = rowA + (long) b * BLOCK_BYTES;
-                long blkB = rowB + (long) b * BLOCK_BYTES;
-                IntVector hdrA = IntVector.fromMemorySegment(Simd.I128, w, blkA, Simd.LE);
-                IntVector hdrB = IntVector.fromMemorySegment(Simd.I128, w, blkB, Simd.LE);
-                IntVector aaA = hdrA.rearrange(HDR_A);
-                IntVector aaB = hdrB.rearrange(HDR_A);
-                ByteVector bytesA = aaA.blend(hdrA.rearrange(HDR_H).lanewise(VectorOperators.LSHR, hShift), HDR_ODD)
-                        .and(keep).or(aaA.lanewise(VectorOperators.LSHR, 2).and(high)).reinterpretAsBytes();
-                ByteVector bytesB = aaB.blend(hdrB.rearrange(HDR_H).lanewise(VectorOperators.LSHR, hShift), HDR_ODD)
-                        .and(keep).or(aaB.lanewise(VectorOperators.LSHR, 2).and(high)).reinterpretAsBytes();
-                FloatVector unitA = ((FloatVector) bytesA.convertShape(VectorOperators.B2F, Simd.F256, 0)).mul(0x1p-16f);
-                FloatVector unitB = ((FloatVector) bytesB.convertShape(VectorOperators.B2F, Simd.F256, 0)).mul(0x1p-16f);
-                int o = yaOff + b * 256;
-                FloatVector sEA = FloatVector.zero(Simd.F256);
-                FloatVector sOA = sEA;
-                FloatVector sEB = sEA;
-                FloatVector sOB = sEA;
-                for (int c = 0; c < 4; c++) {
-                    int oc = o + 64 * c;
-                    ShortVector y0 = ShortVector.fromArray(Simd.S256, ya, oc);
-                    ShortVector y1 = ShortVector.fromArray(Simd.S256, ya, oc + 16);
-                    ShortVector y2 = ShortVector.fromArray(Simd.S256, ya, oc + 32);
-                    ShortVector y3 = ShortVector.fromArray(Simd.S256, ya, oc + 48);
-                    VectorShuffle<Float> ps = c == 0 ? S0 : c == 1 ? S2 : c == 2 ? S4 : S6;
-                    VectorShuffle<Float> qs = c == 0 ? S1 : c == 1 ? S3 : c == 2 ? S5 : S7;
-                    IntVector v = IntVector.fromMemorySegment(Simd.I256, w, blkA + QS + 32L * c, Simd.LE);
-                    IntVector p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
-                            .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
-                            .reinterpretAsInts();
-                    IntVector q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
-                            .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
-                            .reinterpretAsInts();
-                    FloatVector partA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
-                            .convert(VectorOperators.I2F, 0)).mul(unitA.rearrange(ps));
-                    partA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
-                            .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(qs), partA);
-                    v = IntVector.fromMemorySegment(Simd.I256, w, blkB + QS + 32L * c, Simd.LE);
-                    p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
-                            .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
-                            .reinterpretAsInts();
-                    q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
-                            .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
-                            .reinterpretAsInts();
-                    FloatVector partB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
-                            .convert(VectorOperators.I2F, 0)).mul(unitB.rearrange(ps));
-                    partB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
-                            .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(qs), partB);
-                    if ((c & 1) == 0) {
-                        sEA = sEA.add(partA);
-                        sEB = sEB.add(partB);
-                    } else {
-                        sOA = sOA.add(partA);
-                        sOB = sOB.add(partB);
-                    }
+        int ra = r0;
+        int rb = Math.min(r0 + 1, r1 - 1);
+        long rowA = ra * rowBytes;
+        long rowB = rb * rowBytes;
+        FloatVector accEA = FloatVector.zero(Simd.F256);
+        FloatVector accOA = accEA;
+        FloatVector accEB = accEA;
+        FloatVector accOB = accEA;
+        int b = 0;
+        for (int i = 0, n = (r1 - r0 + 1) / 2 * blocks; i < n; i++) {
+            long blkA = rowA + (long) b * BLOCK_BYTES;
+            long blkB = rowB + (long) b * BLOCK_BYTES;
+            IntVector hdrA = IntVector.fromMemorySegment(Simd.I128, w, blkA, Simd.LE);
+            IntVector hdrB = IntVector.fromMemorySegment(Simd.I128, w, blkB, Simd.LE);
+            IntVector aaA = hdrA.rearrange(HDR_A);
+            IntVector aaB = hdrB.rearrange(HDR_A);
+            ByteVector bytesA = aaA.blend(hdrA.rearrange(HDR_H).lanewise(VectorOperators.LSHR, hShift), HDR_ODD)
+                    .and(keep).or(aaA.lanewise(VectorOperators.LSHR, 2).and(high)).reinterpretAsBytes();
+            ByteVector bytesB = aaB.blend(hdrB.rearrange(HDR_H).lanewise(VectorOperators.LSHR, hShift), HDR_ODD)
+                    .and(keep).or(aaB.lanewise(VectorOperators.LSHR, 2).and(high)).reinterpretAsBytes();
+            FloatVector unitA = ((FloatVector) bytesA.convertShape(VectorOperators.B2F, Simd.F256, 0)).mul(0x1p-16f);
+            FloatVector unitB = ((FloatVector) bytesB.convertShape(VectorOperators.B2F, Simd.F256, 0)).mul(0x1p-16f);
+            int o = yaOff + b * 256;
+            FloatVector sEA = FloatVector.zero(Simd.F256);
+            FloatVector sOA = sEA;
+            FloatVector sEB = sEA;
+            FloatVector sOB = sEA;
+            for (int c = 0; c < 4; c++) {
+                int oc = o + 64 * c;
+                ShortVector y0 = ShortVector.fromArray(Simd.S256, ya, oc);
+                ShortVector y1 = ShortVector.fromArray(Simd.S256, ya, oc + 16);
+                ShortVector y2 = ShortVector.fromArray(Simd.S256, ya, oc + 32);
+                ShortVector y3 = ShortVector.fromArray(Simd.S256, ya, oc + 48);
+                VectorShuffle<Float> ps = c == 0 ? S0 : c == 1 ? S2 : c == 2 ? S4 : S6;
+                VectorShuffle<Float> qs = c == 0 ? S1 : c == 1 ? S3 : c == 2 ? S5 : S7;
+                IntVector v = IntVector.fromMemorySegment(Simd.I256, w, blkA + QS + 32L * c, Simd.LE);
+                IntVector p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
+                        .reinterpretAsInts();
+                IntVector q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
+                        .reinterpretAsInts();
+                FloatVector partA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).mul(unitA.rearrange(ps));
+                partA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(qs), partA);
+                v = IntVector.fromMemorySegment(Simd.I256, w, blkB + QS + 32L * c, Simd.LE);
+                p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
+                        .reinterpretAsInts();
+                q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
+                        .reinterpretAsInts();
+                FloatVector partB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).mul(unitB.rearrange(ps));
+                partB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(qs), partB);
+                if ((c & 1) == 0) {
+                    sEA = sEA.add(partA);
+                    sEB = sEB.add(partB);
+                } else {
+                    sOA = sOA.add(partA);
+                    sOB = sOB.add(partB);
                 }
-                float dyb = dy[dyOff + b];
-                FloatVector bsE = FloatVector.fromArray(Simd.F256, ks, ksOff + 16 * b);
-                FloatVector bsO = FloatVector.fromArray(Simd.F256, ks, ksOff + 16 * b + 8);
-                int ddA = hdrA.lane(0);
-                int ddB = hdrB.lane(0);
-                FloatVector ddyA = FloatVector.broadcast(Simd.F256, Float.float16ToFloat((short) ddA) * dyb);
-                FloatVector mdyA = FloatVector.broadcast(Simd.F256, -(Float.float16ToFloat((short) (ddA >>> 16)) * dyb));
-                FloatVector ddyB = FloatVector.broadcast(Simd.F256, Float.float16ToFloat((short) ddB) * dyb);
-                FloatVector mdyB = FloatVector.broadcast(Simd.F256, -(Float.float16ToFloat((short) (ddB >>> 16)) * dyb));
-                FloatVector mnA = (FloatVector) bytesA.convertShape(VectorOperators.B2F, Simd.F256, 1);
-                FloatVector mnB = (FloatVector) bytesB.convertShape(VectorOperators.B2F, Simd.F256, 1);
-                accEA = mnA.mul(bsE).fma(mdyA, sEA.fma(ddyA, accEA));
-                accOA = mnA.mul(bsO).fma(mdyA, sOA.fma(ddyA, accOA));
-                accEB = mnB.mul(bsE).fma(mdyB, sEB.fma(ddyB, accEB));
-                accOB = mnB.mul(bsO).fma(mdyB, sOB.fma(ddyB, accOB));
             }
-            FloatVector h = accEA.add(accOA);
-            h = h.add(h.rearrange(Simd.XOR4_256));
-            h = h.add(h.rearrange(Simd.XOR2_256));
-            y[t * stride + ra] = h.add(h.rearrange(Simd.XOR1_256)).lane(0);
-            h = accEB.add(accOB);
-            h = h.add(h.rearrange(Simd.XOR4_256));
-            h = h.add(h.rearrange(Simd.XOR2_256));
-            y[t * stride + rb] = h.add(h.rearrange(Simd.XOR1_256)).lane(0);
+            float dyb = dy[dyOff + b];
+            FloatVector bsE = FloatVector.fromArray(Simd.F256, ks, ksOff + 16 * b);
+            FloatVector bsO = FloatVector.fromArray(Simd.F256, ks, ksOff + 16 * b + 8);
+            int ddA = hdrA.lane(0);
+            int ddB = hdrB.lane(0);
+            FloatVector ddyA = FloatVector.broadcast(Simd.F256, Float.float16ToFloat((short) ddA) * dyb);
+            FloatVector mdyA = FloatVector.broadcast(Simd.F256, -(Float.float16ToFloat((short) (ddA >>> 16)) * dyb));
+            FloatVector ddyB = FloatVector.broadcast(Simd.F256, Float.float16ToFloat((short) ddB) * dyb);
+            FloatVector mdyB = FloatVector.broadcast(Simd.F256, -(Float.float16ToFloat((short) (ddB >>> 16)) * dyb));
+            FloatVector mnA = (FloatVector) bytesA.convertShape(VectorOperators.B2F, Simd.F256, 1);
+            FloatVector mnB = (FloatVector) bytesB.convertShape(VectorOperators.B2F, Simd.F256, 1);
+            accEA = mnA.mul(bsE).fma(mdyA, sEA.fma(ddyA, accEA));
+            accOA = mnA.mul(bsO).fma(mdyA, sOA.fma(ddyA, accOA));
+            accEB = mnB.mul(bsE).fma(mdyB, sEB.fma(ddyB, accEB));
+            accOB = mnB.mul(bsO).fma(mdyB, sOB.fma(ddyB, accOB));
+            if (++b == blocks) {
+                FloatVector h = accEA.add(accOA);
+                h = h.add(h.rearrange(Simd.XOR4_256));
+                h = h.add(h.rearrange(Simd.XOR2_256));
+                y[yOff + ra] = h.add(h.rearrange(Simd.XOR1_256)).lane(0);
+                h = accEB.add(accOB);
+                h = h.add(h.rearrange(Simd.XOR4_256));
+                h = h.add(h.rearrange(Simd.XOR2_256));
+                y[yOff + rb] = h.add(h.rearrange(Simd.XOR1_256)).lane(0);
+                accEA = FloatVector.zero(Simd.F256);
+                accOA = accEA;
+                accEB = accEA;
+                accOB = accEA;
+                b = 0;
+                ra += 2;
+                rb = Math.min(ra + 1, r1 - 1);
+                rowA = ra * rowBytes;
+                rowB = rb * rowBytes;
+            }
         }
     }
 }

@@ -163,12 +163,8 @@ public final class Q6KKernel {
             }
             return;
         }
-        // rows in pairs; an odd last row is paired with itself
-        for (int r = r0; r < r1; r += 2) {
-            int rb = Math.min(r + 1, r1 - 1);
-            {
-                pair256(data, r * rowBytes, rb * rowBytes, r, rb, blocks, a.tokens(), a.k6, a.scales, y, stride);
-            }
+        for (int t = 0; t < a.tokens(); t++) {
+            flat256(data, rowBytes, r0, r1, blocks, a.k6, t * blocks * LAYOUT, a.scales, t * blocks, y, t * stride);
         }
     };
 
@@ -193,7 +189,6 @@ public final class Q6KKernel {
         FloatVector accB = FloatVector.zero(Simd.F512);
         int b = 0;
         for (int i = 0, n = (r1 - r0 + 1) / 2 * blocks; i < n; i++) {
-
             long blkA = rowA + (long) b * BLOCK_BYTES;
             long blkB = rowB + (long) b * BLOCK_BYTES;
             FloatVector unitA = ((FloatVector) ByteVector.fromMemorySegment(Simd.B128, w, blkA + SCALES, Simd.LE)
@@ -256,7 +251,7 @@ public final class Q6KKernel {
                     Float.float16ToFloat(w.get(Bytes.SHORT_LE, blkA + D)) * dyb), accA);
             accB = sB.fma(FloatVector.broadcast(Simd.F512,
                     Float.float16ToFloat(w.get(Bytes.SHORT_LE, blkB + D)) * dyb), accB);
-                        if (++b == blocks) {
+            if (++b == blocks) {
                 // Simd.tree16 of both rows at once: row A in lanes 0-7, row B in lanes 8-15
                 FloatVector hv = accA.add(accA.rearrange(HALVES)).blend(accB.add(accB.rearrange(HALVES)), Simd.UPPER8);
                 hv = hv.add(hv.rearrange(Simd.XOR4));
@@ -275,101 +270,113 @@ public final class Q6KKernel {
         }
     }
 
-    /** {@link #pair512} for 256-bit vectors: one 32-byte span per load, spans 0 and 1 in two accumulators. */
-    private static void pair256(MemorySegment w, long rowA, long rowB, int ra, int rb, int blocks, int tokens, short[] ya,
-            float[] dy, float[] y, int stride) {
-        for (int t = 0; t < tokens; t++) {
-            int yaOff = t * blocks * LAYOUT;
-            int dyOff = t * blocks;
-            FloatVector accEA = FloatVector.zero(Simd.F256);
-            FloatVector accOA = accEA;
-            FloatVector accEB = accEA;
-            FloatVector accOB = accEA;
-            for (int b = 0; b < blocks; b++) {
-                long blkA = rowA + (long) b * BLOCK_BYTES;
-                long blkB = rowB + (long) b * BLOCK_BYTES;
-                ByteVector scBytesA = ByteVector.fromMemorySegment(Simd.B128, w, blkA + SCALES, Simd.LE);
-                ByteVector scBytesB = ByteVector.fromMemorySegment(Simd.B128, w, blkB + SCALES, Simd.LE);
-                int o = yaOff + b * LAYOUT;
-                FloatVector sEA = FloatVector.zero(Simd.F256);
-                FloatVector sOA = sEA;
-                FloatVector sEB = sEA;
-                FloatVector sOB = sEA;
-                for (int g = 0; g < 4; g++) {
-                    int h = g >> 1;
-                    int span = g & 1;
-                    int og = o + 96 * g;
-                    ShortVector y0 = ShortVector.fromArray(Simd.S256, ya, og);
-                    ShortVector y1 = ShortVector.fromArray(Simd.S256, ya, og + 16);
-                    ShortVector y2 = ShortVector.fromArray(Simd.S256, ya, og + 32);
-                    ShortVector y3 = ShortVector.fromArray(Simd.S256, ya, og + 48);
-                    ShortVector biasP = ShortVector.fromArray(Simd.S256, ya, og + 64);
-                    ShortVector biasQ = ShortVector.fromArray(Simd.S256, ya, og + 80);
-                    VectorShuffle<Float> ps = span == 0 ? G0 : G1;
-                    VectorShuffle<Float> qs = span == 0 ? G2 : G3;
-                    int qhShift = 2 * span;
+    /** {@link #flat512} for 256-bit vectors: one 32-byte load per step, even and odd parity lanes in two accumulators. */
+    private static void flat256(MemorySegment w, long rowBytes, int r0, int r1, int blocks, short[] ya, int yaOff,
+            float[] dy, int dyOff, float[] y, int yOff) {
+        int ra = r0;
+        int rb = Math.min(r0 + 1, r1 - 1);
+        long rowA = ra * rowBytes;
+        long rowB = rb * rowBytes;
+        FloatVector accEA = FloatVector.zero(Simd.F256);
+        FloatVector accOA = accEA;
+        FloatVector accEB = accEA;
+        FloatVector accOB = accEA;
+        int b = 0;
+        for (int i = 0, n = (r1 - r0 + 1) / 2 * blocks; i < n; i++) {
+            long blkA = rowA + (long) b * BLOCK_BYTES;
+            long blkB = rowB + (long) b * BLOCK_BYTES;
+            ByteVector scBytesA = ByteVector.fromMemorySegment(Simd.B128, w, blkA + SCALES, Simd.LE);
+            ByteVector scBytesB = ByteVector.fromMemorySegment(Simd.B128, w, blkB + SCALES, Simd.LE);
+            int o = yaOff + b * LAYOUT;
+            FloatVector sEA = FloatVector.zero(Simd.F256);
+            FloatVector sOA = sEA;
+            FloatVector sEB = sEA;
+            FloatVector sOB = sEA;
+            for (int g = 0; g < 4; g++) {
+                int h = g >> 1;
+                int span = g & 1;
+                int og = o + 96 * g;
+                ShortVector y0 = ShortVector.fromArray(Simd.S256, ya, og);
+                ShortVector y1 = ShortVector.fromArray(Simd.S256, ya, og + 16);
+                ShortVector y2 = ShortVector.fromArray(Simd.S256, ya, og + 32);
+                ShortVector y3 = ShortVector.fromArray(Simd.S256, ya, og + 48);
+                ShortVector biasP = ShortVector.fromArray(Simd.S256, ya, og + 64);
+                ShortVector biasQ = ShortVector.fromArray(Simd.S256, ya, og + 80);
+                VectorShuffle<Float> ps = span == 0 ? G0 : G1;
+                VectorShuffle<Float> qs = span == 0 ? G2 : G3;
+                int qhShift = 2 * span;
 
-                    FloatVector unit = ((FloatVector) scBytesA.convertShape(VectorOperators.B2F, Simd.F256, h)).mul(0x1p-16f);
-                    IntVector v = IntVector.fromMemorySegment(Simd.I256, w, blkA + QL + 32L * g, Simd.LE);
-                    IntVector hq = IntVector.fromMemorySegment(Simd.I256, w, blkA + QH + 32L * h, Simd.LE)
-                            .lanewise(VectorOperators.LSHR, qhShift);
-                    IntVector p = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
-                            .reinterpretAsShorts().mul(y0)
-                            .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
-                                    .or(hq.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts().mul(y2))
-                            .sub(biasP).reinterpretAsInts();
-                    IntVector q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq.and(0x00300030))
-                            .reinterpretAsShorts().mul(y1)
-                            .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
-                                    .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts().mul(y3))
-                            .sub(biasQ).reinterpretAsInts();
-                    FloatVector partA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
-                            .convert(VectorOperators.I2F, 0)).mul(unit.rearrange(ps));
-                    partA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
-                            .convert(VectorOperators.I2F, 0)).fma(unit.rearrange(qs), partA);
+                FloatVector unit = ((FloatVector) scBytesA.convertShape(VectorOperators.B2F, Simd.F256, h)).mul(0x1p-16f);
+                IntVector v = IntVector.fromMemorySegment(Simd.I256, w, blkA + QL + 32L * g, Simd.LE);
+                IntVector hq = IntVector.fromMemorySegment(Simd.I256, w, blkA + QH + 32L * h, Simd.LE)
+                        .lanewise(VectorOperators.LSHR, qhShift);
+                IntVector p = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
+                        .reinterpretAsShorts().mul(y0)
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
+                                .or(hq.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts().mul(y2))
+                        .sub(biasP).reinterpretAsInts();
+                IntVector q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq.and(0x00300030))
+                        .reinterpretAsShorts().mul(y1)
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
+                                .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts().mul(y3))
+                        .sub(biasQ).reinterpretAsInts();
+                FloatVector partA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).mul(unit.rearrange(ps));
+                partA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unit.rearrange(qs), partA);
 
-                    unit = ((FloatVector) scBytesB.convertShape(VectorOperators.B2F, Simd.F256, h)).mul(0x1p-16f);
-                    v = IntVector.fromMemorySegment(Simd.I256, w, blkB + QL + 32L * g, Simd.LE);
-                    hq = IntVector.fromMemorySegment(Simd.I256, w, blkB + QH + 32L * h, Simd.LE)
-                            .lanewise(VectorOperators.LSHR, qhShift);
-                    p = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
-                            .reinterpretAsShorts().mul(y0)
-                            .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
-                                    .or(hq.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts().mul(y2))
-                            .sub(biasP).reinterpretAsInts();
-                    q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq.and(0x00300030))
-                            .reinterpretAsShorts().mul(y1)
-                            .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
-                                    .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts().mul(y3))
-                            .sub(biasQ).reinterpretAsInts();
-                    FloatVector partB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
-                            .convert(VectorOperators.I2F, 0)).mul(unit.rearrange(ps));
-                    partB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
-                            .convert(VectorOperators.I2F, 0)).fma(unit.rearrange(qs), partB);
-                    if (span == 0) {
-                        sEA = sEA.add(partA);
-                        sEB = sEB.add(partB);
-                    } else {
-                        sOA = sOA.add(partA);
-                        sOB = sOB.add(partB);
-                    }
+                unit = ((FloatVector) scBytesB.convertShape(VectorOperators.B2F, Simd.F256, h)).mul(0x1p-16f);
+                v = IntVector.fromMemorySegment(Simd.I256, w, blkB + QL + 32L * g, Simd.LE);
+                hq = IntVector.fromMemorySegment(Simd.I256, w, blkB + QH + 32L * h, Simd.LE)
+                        .lanewise(VectorOperators.LSHR, qhShift);
+                p = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
+                        .reinterpretAsShorts().mul(y0)
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
+                                .or(hq.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts().mul(y2))
+                        .sub(biasP).reinterpretAsInts();
+                q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq.and(0x00300030))
+                        .reinterpretAsShorts().mul(y1)
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
+                                .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts().mul(y3))
+                        .sub(biasQ).reinterpretAsInts();
+                FloatVector partB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).mul(unit.rearrange(ps));
+                partB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unit.rearrange(qs), partB);
+                if (span == 0) {
+                    sEA = sEA.add(partA);
+                    sEB = sEB.add(partB);
+                } else {
+                    sOA = sOA.add(partA);
+                    sOB = sOB.add(partB);
                 }
-                float dyb = dy[dyOff + b];
-                FloatVector ddyA = FloatVector.broadcast(Simd.F256, Float.float16ToFloat(w.get(Bytes.SHORT_LE, blkA + D)) * dyb);
-                FloatVector ddyB = FloatVector.broadcast(Simd.F256, Float.float16ToFloat(w.get(Bytes.SHORT_LE, blkB + D)) * dyb);
-                accEA = sEA.fma(ddyA, accEA);
-                accOA = sOA.fma(ddyA, accOA);
-                accEB = sEB.fma(ddyB, accEB);
-                accOB = sOB.fma(ddyB, accOB);
             }
-            FloatVector hv = accEA.add(accOA);
-            hv = hv.add(hv.rearrange(Simd.XOR4_256));
-            hv = hv.add(hv.rearrange(Simd.XOR2_256));
-            y[t * stride + ra] = hv.add(hv.rearrange(Simd.XOR1_256)).lane(0);
-            hv = accEB.add(accOB);
-            hv = hv.add(hv.rearrange(Simd.XOR4_256));
-            hv = hv.add(hv.rearrange(Simd.XOR2_256));
-            y[t * stride + rb] = hv.add(hv.rearrange(Simd.XOR1_256)).lane(0);
+            float dyb = dy[dyOff + b];
+            FloatVector ddyA = FloatVector.broadcast(Simd.F256, Float.float16ToFloat(w.get(Bytes.SHORT_LE, blkA + D)) * dyb);
+            FloatVector ddyB = FloatVector.broadcast(Simd.F256, Float.float16ToFloat(w.get(Bytes.SHORT_LE, blkB + D)) * dyb);
+            accEA = sEA.fma(ddyA, accEA);
+            accOA = sOA.fma(ddyA, accOA);
+            accEB = sEB.fma(ddyB, accEB);
+            accOB = sOB.fma(ddyB, accOB);
+            if (++b == blocks) {
+                FloatVector hv = accEA.add(accOA);
+                hv = hv.add(hv.rearrange(Simd.XOR4_256));
+                hv = hv.add(hv.rearrange(Simd.XOR2_256));
+                y[yOff + ra] = hv.add(hv.rearrange(Simd.XOR1_256)).lane(0);
+                hv = accEB.add(accOB);
+                hv = hv.add(hv.rearrange(Simd.XOR4_256));
+                hv = hv.add(hv.rearrange(Simd.XOR2_256));
+                y[yOff + rb] = hv.add(hv.rearrange(Simd.XOR1_256)).lane(0);
+                accEA = FloatVector.zero(Simd.F256);
+                accOA = accEA;
+                accEB = accEA;
+                accOB = accEA;
+                b = 0;
+                ra += 2;
+                rb = Math.min(ra + 1, r1 - 1);
+                rowA = ra * rowBytes;
+                rowB = rb * rowBytes;
+            }
         }
     }
 }
