@@ -101,7 +101,11 @@ public final class ActivationQuantizer {
                     quantizeQ8KBlockSimd(x, b, out);
                 }
                 Q4KKernel.layoutActivations(out, 0, n / 256);
-                Q6KKernel.layoutActivations(out, 0, n / 256);
+                if (KQuantGemm.suits(tokens)) {
+                    KQuantGemm.layoutActivations(out, tokens, cols);
+                } else {
+                    Q6KKernel.layoutActivations(out, 0, n / 256);
+                }
             }
             default -> throw new IllegalArgumentException("no activation format " + format);
         }
