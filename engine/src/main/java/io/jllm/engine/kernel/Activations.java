@@ -136,7 +136,8 @@ public final class Activations {
      */
     void requireSimd(GgmlType expected, int weightCols) {
         if (format != expected || !simdLayouts) {
-            throw new IllegalStateException("SIMD kernel needs " + expected + " activations from the SIMD quantizer, has "
+            throw new IllegalStateException("SIMD kernel needs " + expected
+                    + " activations from the SIMD quantizer, has "
                     + format + (simdLayouts ? "" : " without SIMD layouts"));
         }
         if (weightCols != cols) {

@@ -81,7 +81,11 @@ public final class Attention {
         return (float) (1.0 / sum);
     }
 
-    /** The SIMD implementation of {@link #reference}: same arguments, same bits. */
+    /**
+     * The SIMD implementation of {@link #reference}: same arguments, same bits. Each output vector
+     * of a head stays in a register while it walks the positions (the canonical fma chain over
+     * positions), and a score's 16 lanes are summed lane-wise by the canonical tree.
+     */
     public static void simd(PagedKvCache cache, int layer, KvSequence seq, int pos, int kvHead, int group,
             int headDim, float scale, float[] q, int qOff, float[] out, int outOff, float[] scores) {
         if (headDim % 16 != 0) {
@@ -92,22 +96,28 @@ public final class Attention {
         MemorySegment keys = cache.keys(layer);
         MemorySegment values = cache.values(layer);
         int kvDim = cache.kvDim();
+        long headOff = (long) kvHead * headDim;
         for (int h = kvHead * group; h < (kvHead + 1) * group; h++) {
             int qh = qOff + h * headDim;
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j <= pos; j++) {
-                long base = seq.slot(j) * kvDim + (long) kvHead * headDim;
+                long base = seq.slot(j) * kvDim + headOff;
                 float dot = Simd.WIDE ? dot512(keys, base, half, q, qh, headDim) : dot256(keys, base, half, q, qh, headDim);
                 float s = dot * scale;
                 scores[j] = s;
                 max = Math.max(max, s);
             }
             float inv = softmaxInPlace(scores, pos, max);
-            int oh = outOff + h * headDim;
-            java.util.Arrays.fill(out, oh, oh + headDim, 0f);
             for (int j = 0; j <= pos; j++) {
-                long base = seq.slot(j) * kvDim + (long) kvHead * headDim;
-                accumulate(values, base, half, scores[j] * inv, out, oh, headDim);
+                scores[j] *= inv;
+            }
+            int oh = outOff + h * headDim;
+            for (int i = 0; i < headDim; i += Simd.WIDE ? 16 : 8) {
+                if (Simd.WIDE) {
+                    accumulate512(values, seq, kvDim, headOff + i, half, scores, pos, out, oh + i);
+                } else {
+                    accumulate256(values, seq, kvDim, headOff + i, half, scores, pos, out, oh + i);
+                }
             }
         }
     }
@@ -118,16 +128,17 @@ public final class Attention {
         for (int i = 0; i < headDim; i += 16) {
             FloatVector k;
             if (half) {
-                IntVector bits = (IntVector) ShortVector.fromMemorySegment(Simd.S256, keys, 2 * (base + i), Simd.LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_S2I, Simd.I512, 0);
-                k = Simd.halfToFloat(bits);
+                k = Simd.halfToFloat((IntVector) ShortVector.fromMemorySegment(Simd.S256, keys, 2 * (base + i), Simd.LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_S2I, Simd.I512, 0));
             } else {
                 k = FloatVector.fromMemorySegment(f, keys, 4 * (base + i), Simd.LE);
             }
             acc = FloatVector.fromArray(f, q, qh + i).fma(k, acc);
         }
         FloatVector h = acc.add(acc.rearrange(HALVES));
-        return Simd.tree8(h.lane(0), h.lane(1), h.lane(2), h.lane(3), h.lane(4), h.lane(5), h.lane(6), h.lane(7));
+        h = h.add(h.rearrange(Simd.XOR4));
+        h = h.add(h.rearrange(Simd.XOR2));
+        return h.add(h.rearrange(Simd.XOR1)).lane(0);
     }
 
     private static float dot256(MemorySegment keys, long base, boolean half, float[] q, int qh, int headDim) {
@@ -137,9 +148,8 @@ public final class Attention {
         for (int i = 0; i < headDim; i += 8) {
             FloatVector k;
             if (half) {
-                IntVector bits = (IntVector) ShortVector.fromMemorySegment(Simd.S128, keys, 2 * (base + i), Simd.LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_S2I, Simd.I256, 0);
-                k = Simd.halfToFloat(bits);
+                k = Simd.halfToFloat((IntVector) ShortVector.fromMemorySegment(Simd.S128, keys, 2 * (base + i), Simd.LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_S2I, Simd.I256, 0));
             } else {
                 k = FloatVector.fromMemorySegment(f, keys, 4 * (base + i), Simd.LE);
             }
@@ -151,27 +161,43 @@ public final class Attention {
             }
         }
         FloatVector h = accE.add(accO);
-        return Simd.tree8(h.lane(0), h.lane(1), h.lane(2), h.lane(3), h.lane(4), h.lane(5), h.lane(6), h.lane(7));
+        h = h.add(h.rearrange(Simd.XOR4_256));
+        h = h.add(h.rearrange(Simd.XOR2_256));
+        return h.add(h.rearrange(Simd.XOR1_256)).lane(0);
     }
 
-    /** {@code out[oh + i] = fma(p, v[base + i], out[oh + i])} for the head's elements. */
-    private static void accumulate(MemorySegment values, long base, boolean half, float p, float[] out, int oh,
-            int headDim) {
-        VectorSpecies<Float> f = Simd.WIDE ? Simd.F512 : Simd.F256;
-        FloatVector pv = FloatVector.broadcast(f, p);
-        for (int i = 0; i < headDim; i += f.length()) {
+    /** {@code out[o..o+16) = sum over positions of p_j * v_j[off..off+16)} as fma chains in position order. */
+    private static void accumulate512(MemorySegment values, KvSequence seq, int kvDim, long off, boolean half,
+            float[] p, int pos, float[] out, int o) {
+        FloatVector acc = FloatVector.zero(Simd.F512);
+        for (int j = 0; j <= pos; j++) {
+            long at = seq.slot(j) * kvDim + off;
             FloatVector v;
             if (half) {
-                IntVector bits = Simd.WIDE
-                        ? (IntVector) ShortVector.fromMemorySegment(Simd.S256, values, 2 * (base + i), Simd.LE)
-                                .convertShape(VectorOperators.ZERO_EXTEND_S2I, Simd.I512, 0)
-                        : (IntVector) ShortVector.fromMemorySegment(Simd.S128, values, 2 * (base + i), Simd.LE)
-                                .convertShape(VectorOperators.ZERO_EXTEND_S2I, Simd.I256, 0);
-                v = Simd.halfToFloat(bits);
+                v = Simd.halfToFloat((IntVector) ShortVector.fromMemorySegment(Simd.S256, values, 2 * at, Simd.LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_S2I, Simd.I512, 0));
             } else {
-                v = FloatVector.fromMemorySegment(f, values, 4 * (base + i), Simd.LE);
+                v = FloatVector.fromMemorySegment(Simd.F512, values, 4 * at, Simd.LE);
             }
-            pv.fma(v, FloatVector.fromArray(f, out, oh + i)).intoArray(out, oh + i);
+            acc = FloatVector.broadcast(Simd.F512, p[j]).fma(v, acc);
         }
+        acc.intoArray(out, o);
+    }
+
+    private static void accumulate256(MemorySegment values, KvSequence seq, int kvDim, long off, boolean half,
+            float[] p, int pos, float[] out, int o) {
+        FloatVector acc = FloatVector.zero(Simd.F256);
+        for (int j = 0; j <= pos; j++) {
+            long at = seq.slot(j) * kvDim + off;
+            FloatVector v;
+            if (half) {
+                v = Simd.halfToFloat((IntVector) ShortVector.fromMemorySegment(Simd.S128, values, 2 * at, Simd.LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_S2I, Simd.I256, 0));
+            } else {
+                v = FloatVector.fromMemorySegment(Simd.F256, values, 4 * at, Simd.LE);
+            }
+            acc = FloatVector.broadcast(Simd.F256, p[j]).fma(v, acc);
+        }
+        acc.intoArray(out, o);
     }
 }

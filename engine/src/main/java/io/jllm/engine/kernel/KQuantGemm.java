@@ -110,19 +110,29 @@ final class KQuantGemm {
         int tPad = (tokens + TILE_TOKENS - 1) / TILE_TOKENS * TILE_TOKENS;
         int blocks = cols / 256;
         float[] yT = a.yT;
-        for (int t = 0; t < tPad; t++) {
-            boolean real = t < tokens;
-            int g = t / TILE_TOKENS;
-            int j = t % TILE_TOKENS;
-            int src = t * cols;
-            int dst = g * cols * TILE_TOKENS + j;
+        for (int g = 0; g < tPad / TILE_TOKENS; g++) {
+            int t0 = g * TILE_TOKENS;
+            int real = Math.min(TILE_TOKENS, tokens - t0);
+            // weight-major within the tile: contiguous writes, reads from TILE_TOKENS rows at once
             for (int i = 0; i < cols; i++) {
-                yT[dst + i * TILE_TOKENS] = real ? a.qs[src + i] : 0f;
+                int dst = (g * cols + i) * TILE_TOKENS;
+                int src = t0 * cols + i;
+                for (int j = 0; j < real; j++) {
+                    yT[dst + j] = a.qs[src + j * cols];
+                }
+                for (int j = real; j < TILE_TOKENS; j++) {
+                    yT[dst + j] = 0f;
+                }
             }
             for (int b = 0; b < blocks; b++) {
-                a.dyT[(g * blocks + b) * TILE_TOKENS + j] = real ? a.scales[t * blocks + b] : 0f;
-                for (int lane = 0; lane < 16; lane++) {
-                    a.ksT[((g * blocks + b) * 16 + lane) * TILE_TOKENS + j] = real ? a.ksums[(t * blocks + b) * 16 + lane] : 0f;
+                for (int j = 0; j < TILE_TOKENS; j++) {
+                    boolean in = j < real;
+                    int t = t0 + j;
+                    a.dyT[(g * blocks + b) * TILE_TOKENS + j] = in ? a.scales[t * blocks + b] : 0f;
+                    for (int lane = 0; lane < 16; lane++) {
+                        a.ksT[((g * blocks + b) * 16 + lane) * TILE_TOKENS + j] =
+                                in ? a.ksums[(t * blocks + b) * 16 + lane] : 0f;
+                    }
                 }
             }
         }
@@ -171,14 +181,18 @@ final class KQuantGemm {
         }
     }
 
-    /** {@code out[((row*blocks + b)*2 + m)*TILE_TOKENS + t]}: d*dy (m = 0) and -(dmin*dy) (m = 1) of the tile's tokens. */
+    /**
+     * {@code out[((row*blocks + b)*2 + m)*TILE_TOKENS + t]}: d*dy (m = 0) and -(dmin*dy) (m = 1) of
+     * the tile's tokens.
+     */
     private static void scaleTokens(int blocks, float[] bsc, float[] dyT, int tPad, int t0, float[] out) {
         for (int i = 0; i < TILE_ROWS; i++) {
             for (int b = 0; b < blocks; b++) {
                 int s = (i * blocks + b) * 10;
                 int o = (i * blocks + b) * 2 * TILE_TOKENS;
                 for (int v = 0; v < 2; v++) {
-                    FloatVector dy = FloatVector.fromArray(FS, dyT, ((t0 / TILE_TOKENS) * blocks + b) * TILE_TOKENS + v * VL);
+                    int at = ((t0 / TILE_TOKENS) * blocks + b) * TILE_TOKENS + v * VL;
+                    FloatVector dy = FloatVector.fromArray(FS, dyT, at);
                     dy.mul(bsc[s]).intoArray(out, o + v * VL);
                     dy.mul(bsc[s + 1]).neg().intoArray(out, o + TILE_TOKENS + v * VL);
                 }
@@ -285,8 +299,10 @@ final class KQuantGemm {
         for (int i = 0; i < TILE_ROWS && rt + i < r1; i++) {
             for (int v = 0; v < 2; v++) {
                 int base = i * 16 * tt + v * VL;
-                FloatVector h0 = FloatVector.fromArray(FS, lanes, base).add(FloatVector.fromArray(FS, lanes, base + 8 * tt));
-                FloatVector h1 = FloatVector.fromArray(FS, lanes, base + tt).add(FloatVector.fromArray(FS, lanes, base + 9 * tt));
+                FloatVector h0 = FloatVector.fromArray(FS, lanes, base)
+                        .add(FloatVector.fromArray(FS, lanes, base + 8 * tt));
+                FloatVector h1 = FloatVector.fromArray(FS, lanes, base + tt)
+                        .add(FloatVector.fromArray(FS, lanes, base + 9 * tt));
                 FloatVector h2 = FloatVector.fromArray(FS, lanes, base + 2 * tt)
                         .add(FloatVector.fromArray(FS, lanes, base + 10 * tt));
                 FloatVector h3 = FloatVector.fromArray(FS, lanes, base + 3 * tt)
@@ -336,7 +352,8 @@ final class KQuantGemm {
                 float lo = (sc >>> (16 * c)) & 0xFF;
                 float hi = (sc >>> (16 * c + 8)) & 0xFF;
                 for (int i = 0; i < 32; i += VL) {
-                    IntVector q = (IntVector) ByteVector.fromMemorySegment(BS, w, blk + Q4KKernel.QS + 32 * c + i, Simd.LE)
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(BS, w, blk + Q4KKernel.QS + 32 * c + i,
+                            Simd.LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2I, IS, 0);
                     int o = off + b * 256 + 64 * c + i;
                     ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).mul(lo).intoArray(out, o);
@@ -356,16 +373,20 @@ final class KQuantGemm {
             for (int h = 0; h < 2; h++) {
                 for (int l = 0; l < 32; l += VL) {
                     // weights 128h + l + 32*quarter, quarter 0..3 (see the block layout above)
-                    IntVector ql0 = (IntVector) ByteVector.fromMemorySegment(BS, w, blk + Q6KKernel.QL + 64 * h + l, Simd.LE)
+                    IntVector ql0 = (IntVector) ByteVector.fromMemorySegment(BS, w, blk + Q6KKernel.QL + 64 * h + l,
+                            Simd.LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2I, IS, 0);
-                    IntVector ql1 = (IntVector) ByteVector.fromMemorySegment(BS, w, blk + Q6KKernel.QL + 64 * h + 32 + l, Simd.LE)
+                    IntVector ql1 = (IntVector) ByteVector
+                            .fromMemorySegment(BS, w, blk + Q6KKernel.QL + 64 * h + 32 + l, Simd.LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2I, IS, 0);
-                    IntVector qh = (IntVector) ByteVector.fromMemorySegment(BS, w, blk + Q6KKernel.QH + 32 * h + l, Simd.LE)
+                    IntVector qh = (IntVector) ByteVector.fromMemorySegment(BS, w, blk + Q6KKernel.QH + 32 * h + l,
+                            Simd.LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2I, IS, 0);
                     for (int quarter = 0; quarter < 4; quarter++) {
                         IntVector ql = quarter % 2 == 0 ? ql0 : ql1;
                         IntVector low = quarter < 2 ? ql.and(0xF) : ql.lanewise(VectorOperators.LSHR, 4);
-                        IntVector q = low.or(qh.lanewise(VectorOperators.LSHR, 2 * quarter).and(3).lanewise(VectorOperators.LSHL, 4))
+                        IntVector q = low.or(qh.lanewise(VectorOperators.LSHR, 2 * quarter).and(3)
+                                .lanewise(VectorOperators.LSHL, 4))
                                 .sub(32);
                         int i = 128 * h + 32 * quarter + l;
                         // l .. l+VL-1 stay within one 16-weight scale group

@@ -31,7 +31,9 @@ import jdk.incubator.vector.VectorShuffle;
  * qh pairs shifted into bits 4-5 and or-ed on, products with activations stored widened in the
  * matching order ({@link #activationOrder}). The {@code -32} is folded in per pair of products
  * with a bias the quantizer precomputes from the activations alone ({@code 32*(y_a + y_b)}), so
- * every 16-bit intermediate stays below 24,130 in magnitude.
+ * every 16-bit intermediate stays below 24,130 in magnitude; pairs are widened and scaled exactly
+ * in float lanes, two rows share activation loads and rows run as one flat loop over
+ * (row pair, block). Batches of 32 tokens or more take {@link KQuantGemm}.
  */
 public final class Q6KKernel {
     static final int BLOCK_BYTES = 210;
@@ -274,7 +276,10 @@ public final class Q6KKernel {
         }
     }
 
-    /** {@link #flat512} for 256-bit vectors: one 32-byte load per step, even and odd parity lanes in two accumulators. */
+    /**
+     * {@link #flat512} for 256-bit vectors: one 32-byte load per step, even and odd parity lanes in
+     * two accumulators.
+     */
     private static void flat256(MemorySegment w, long rowBytes, int r0, int r1, int blocks, short[] ya, int yaOff,
             float[] dy, int dyOff, float[] y, int yOff) {
         int ra = r0;
@@ -310,7 +315,8 @@ public final class Q6KKernel {
                 VectorShuffle<Float> qs = span == 0 ? G2 : G3;
                 int qhShift = 2 * span;
 
-                FloatVector unit = ((FloatVector) scBytesA.convertShape(VectorOperators.B2F, Simd.F256, h)).mul(0x1p-16f);
+                FloatVector unit = ((FloatVector) scBytesA.convertShape(VectorOperators.B2F, Simd.F256, h))
+                        .mul(0x1p-16f);
                 IntVector v = IntVector.fromMemorySegment(Simd.I256, w, blkA + QL + 32L * g, Simd.LE);
                 IntVector hq = IntVector.fromMemorySegment(Simd.I256, w, blkA + QH + 32L * h, Simd.LE)
                         .lanewise(VectorOperators.LSHR, qhShift);
@@ -356,8 +362,10 @@ public final class Q6KKernel {
                 }
             }
             float dyb = dy[dyOff + b];
-            FloatVector ddyA = FloatVector.broadcast(Simd.F256, Float.float16ToFloat(w.get(Bytes.SHORT_LE, blkA + D)) * dyb);
-            FloatVector ddyB = FloatVector.broadcast(Simd.F256, Float.float16ToFloat(w.get(Bytes.SHORT_LE, blkB + D)) * dyb);
+            FloatVector ddyA = FloatVector.broadcast(Simd.F256, Float.float16ToFloat(w.get(Bytes.SHORT_LE, blkA + D))
+                    * dyb);
+            FloatVector ddyB = FloatVector.broadcast(Simd.F256, Float.float16ToFloat(w.get(Bytes.SHORT_LE, blkB + D))
+                    * dyb);
             accEA = sEA.fma(ddyA, accEA);
             accOA = sOA.fma(ddyA, accOA);
             accEB = sEB.fma(ddyB, accEB);

@@ -189,7 +189,8 @@ class SimdMatMulTest {
     static void assertSameBits(float[] expected, float[] actual, String what) {
         for (int i = 0; i < expected.length; i++) {
             if (KernelFixtures.bits(expected[i]) != KernelFixtures.bits(actual[i])) {
-                throw new AssertionError(what + ": element " + i + " expected " + expected[i] + " but was " + actual[i]);
+                throw new AssertionError(what + ": element " + i + " expected " + expected[i] + " but was "
+                        + actual[i]);
             }
         }
     }
