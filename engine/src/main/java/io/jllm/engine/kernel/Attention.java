@@ -130,9 +130,11 @@ public final class Attention {
             int oa = outOff + h * headDim;
             for (int i = 0; i < headDim; i += Simd.WIDE ? 16 : 8) {
                 if (Simd.WIDE) {
-                    accumulate512(values, seq, bs, kvDim, headOff + i, half, scores, n, pos, out, oa + i, oa + headDim + i);
+                    accumulate512(values, seq, bs, kvDim, headOff + i, half, scores, n, pos, out, oa + i,
+                            oa + headDim + i);
                 } else {
-                    accumulate256(values, seq, bs, kvDim, headOff + i, half, scores, n, pos, out, oa + i, oa + headDim + i);
+                    accumulate256(values, seq, bs, kvDim, headOff + i, half, scores, n, pos, out, oa + i,
+                            oa + headDim + i);
                 }
             }
         }
