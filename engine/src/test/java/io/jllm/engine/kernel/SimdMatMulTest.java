@@ -41,6 +41,14 @@ class SimdMatMulTest {
         assertTrue(SimdKernels.vectorBits() == 256 || SimdKernels.vectorBits() == 512);
     }
 
+    @Test
+    void warmUpRunsEveryKernelWithinItsBudget() {
+        long start = System.nanoTime();
+        SimdKernels.warmUp(50);
+        // one round always runs; interpreted, it takes well under the generous bound given here
+        assertTrue(System.nanoTime() - start < 30_000_000_000L, "warm-up overran its budget");
+    }
+
     static Stream<Arguments> shapes() {
         return Stream.of(
                 shapes(GgmlType.Q4_K, 256, 512, 1024, 3072),
