@@ -228,8 +228,10 @@ public final class Q4KKernel {
         IntVector hShift = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 0);
         IntVector keep = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 4);
         IntVector high = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 8);
+        // row A walks the first half of the range, row B the second: two memory streams
+        int half = (r1 - r0 + 1) / 2;
         int ra = r0;
-        int rb = Math.min(r0 + 1, r1 - 1);
+        int rb = Math.min(r0 + half, r1 - 1);
         long rowA = ra * rowBytes;
         long rowB = rb * rowBytes;
         FloatVector accA = FloatVector.zero(Simd.F512);
@@ -307,8 +309,8 @@ public final class Q4KKernel {
                 accA = FloatVector.zero(Simd.F512);
                 accB = FloatVector.zero(Simd.F512);
                 b = 0;
-                ra += 2;
-                rb = Math.min(ra + 1, r1 - 1);
+                ra += 1;
+                rb = Math.min(ra + half, r1 - 1);
                 rowA = ra * rowBytes;
                 rowB = rb * rowBytes;
             }
@@ -321,8 +323,10 @@ public final class Q4KKernel {
         IntVector hShift = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 0);
         IntVector keep = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 4);
         IntVector high = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 8);
-        for (int ra = r0; ra < r1; ra += 2) {
-            int rb = Math.min(ra + 1, r1 - 1);
+        // row A walks the first half of the range, row B the second: two memory streams
+        int half = (r1 - r0 + 1) / 2;
+        for (int ra = r0; ra < r0 + half; ra++) {
+            int rb = Math.min(ra + half, r1 - 1);
             long rowA = ra * rowBytes;
             long rowB = rb * rowBytes;
             FloatVector accA = FloatVector.zero(Simd.F512);
@@ -410,8 +414,10 @@ public final class Q4KKernel {
         IntVector hShift = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 0);
         IntVector keep = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 4);
         IntVector high = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 8);
+        // row A walks the first half of the range, row B the second: two memory streams
+        int half = (r1 - r0 + 1) / 2;
         int ra = r0;
-        int rb = Math.min(r0 + 1, r1 - 1);
+        int rb = Math.min(r0 + half, r1 - 1);
         long rowA = ra * rowBytes;
         long rowB = rb * rowBytes;
         FloatVector accEA = FloatVector.zero(Simd.F256);
@@ -504,8 +510,8 @@ public final class Q4KKernel {
                 accEB = accEA;
                 accOB = accEA;
                 b = 0;
-                ra += 2;
-                rb = Math.min(ra + 1, r1 - 1);
+                ra += 1;
+                rb = Math.min(ra + half, r1 - 1);
                 rowA = ra * rowBytes;
                 rowB = rb * rowBytes;
             }

@@ -187,8 +187,10 @@ public final class Q6KKernel {
     private static void flat512(MemorySegment w, long rowBytes, int r0, int r1, int blocks, short[] ya, int yaOff,
             float[] dy, int dyOff, float[] y, int yOff) {
         IntVector spanShift = IntVector.fromArray(Simd.I512, SPAN_SHIFT, 0);
+        // row A walks the first half of the range, row B the second: two memory streams
+        int half = (r1 - r0 + 1) / 2;
         int ra = r0;
-        int rb = Math.min(r0 + 1, r1 - 1);
+        int rb = Math.min(r0 + half, r1 - 1);
         long rowA = ra * rowBytes;
         long rowB = rb * rowBytes;
         FloatVector accA = FloatVector.zero(Simd.F512);
@@ -268,8 +270,8 @@ public final class Q6KKernel {
                 accA = FloatVector.zero(Simd.F512);
                 accB = FloatVector.zero(Simd.F512);
                 b = 0;
-                ra += 2;
-                rb = Math.min(ra + 1, r1 - 1);
+                ra += 1;
+                rb = Math.min(ra + half, r1 - 1);
                 rowA = ra * rowBytes;
                 rowB = rb * rowBytes;
             }
@@ -282,8 +284,10 @@ public final class Q6KKernel {
      */
     private static void flat256(MemorySegment w, long rowBytes, int r0, int r1, int blocks, short[] ya, int yaOff,
             float[] dy, int dyOff, float[] y, int yOff) {
+        // row A walks the first half of the range, row B the second: two memory streams
+        int half = (r1 - r0 + 1) / 2;
         int ra = r0;
-        int rb = Math.min(r0 + 1, r1 - 1);
+        int rb = Math.min(r0 + half, r1 - 1);
         long rowA = ra * rowBytes;
         long rowB = rb * rowBytes;
         FloatVector accEA = FloatVector.zero(Simd.F256);
@@ -384,8 +388,8 @@ public final class Q6KKernel {
                 accEB = accEA;
                 accOB = accEA;
                 b = 0;
-                ra += 2;
-                rb = Math.min(ra + 1, r1 - 1);
+                ra += 1;
+                rb = Math.min(ra + half, r1 - 1);
                 rowA = ra * rowBytes;
                 rowB = rb * rowBytes;
             }
