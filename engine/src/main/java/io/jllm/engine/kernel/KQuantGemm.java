@@ -96,7 +96,8 @@ final class KQuantGemm {
 
     /** Whether a batch of {@code tokens} takes this path. */
     static boolean suits(int tokens) {
-        return tokens >= MIN_TOKENS;
+        // at least one whole tile, so the padded transposed layout fits the activations' buffers
+        return tokens >= Math.max(MIN_TOKENS, TILE_TOKENS);
     }
 
     /**
