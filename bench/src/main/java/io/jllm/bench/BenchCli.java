@@ -5,7 +5,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point of the bench jar: one subcommand per kind of benchmark. */
-@Command(name = "jllm-bench", mixinStandardHelpOptions = true, subcommands = {JmhCommand.class},
+@Command(name = "jllm-bench", mixinStandardHelpOptions = true, subcommands = {JmhCommand.class, io.jllm.bench.kernel.CpuTimeCommand.class},
         description = "jLLM benchmarks.")
 public final class BenchCli implements Runnable {
     @CommandLine.Spec

@@ -88,7 +88,8 @@ public final class Qwen3Forward {
         this.rope = new float[maxTokens * c.headDim()];
         this.logits = new float[maxLogitRows * c.vocabSize()];
         int positions = Math.min(c.contextLength(), cache.totalBlocks() * cache.blockSize());
-        this.scores = new float[pool.size()][positions];
+        // twice the positions: the SIMD attention then serves two query heads per pass over the cache
+        this.scores = new float[pool.size()][2 * positions];
         this.act = new Activations(maxTokens * widest);
         this.attnScale = 1.0f / (float) Math.sqrt(c.headDim());
     }
