@@ -90,6 +90,9 @@ public final class InferenceEngine implements AutoCloseable {
             KernelSet kernels = Kernels.byName(config.kernels());
             Qwen3Forward forward = new Qwen3Forward(c, model.weights(), kernels, pool, cache, config.stepTokens(),
                     config.maxRunning());
+            if (config.warmupMillis() > 0) {
+                forward.warmUp(config.warmupMillis());
+            }
             SchedulerConfig sc = new SchedulerConfig(config.maxRunning(), config.stepTokens(), config.maxQueue(),
                     contextLength, config.prefixCaching());
             BatchScheduler scheduler = new BatchScheduler(forward, cache, pool, tokenizer::isEog, sc);

@@ -107,6 +107,36 @@ public final class Qwen3Forward {
         return maxLogitRows;
     }
 
+    /**
+     * Runs forward passes over dummy tokens for about {@code millis} milliseconds, with the batch
+     * shapes serving uses (one token, a few, a prefill chunk), so that the JIT has compiled every
+     * path before real requests come: Vector API code is hundreds of times slower until C2 has
+     * compiled it, and C2 needs both time and these calls to get there. Call before the scheduler
+     * starts; uses and returns a few cache blocks.
+     */
+    public void warmUp(long millis) {
+        int widest = Math.min(maxTokens, 64);
+        KvSequence seq = new KvSequence(cache);
+        ForwardBatch b = new ForwardBatch(widest);
+        int[] sizes = {1, 3, Math.min(widest, 32), widest};
+        try {
+            if (!seq.reserve(widest)) {
+                return;
+            }
+            long end = System.nanoTime() + millis * 1_000_000L;
+            for (int i = 0; System.nanoTime() < end; i++) {
+                int n = sizes[i % sizes.length];
+                b.clear();
+                for (int t = 0; t < n; t++) {
+                    b.add((t * 7919 + i) % c.vocabSize(), t, seq, t == n - 1);
+                }
+                forward(b);
+            }
+        } finally {
+            seq.release();
+        }
+    }
+
     /** Attaches (or with null detaches) a profile that accumulates the time of each op. */
     public void setProfile(ForwardProfile profile) {
         this.profile = profile;
