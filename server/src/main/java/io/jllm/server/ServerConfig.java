@@ -78,7 +78,7 @@ public record ServerConfig(
     /** The defaults of every option, serving {@code model} (null: the demo model). */
     public static ServerConfig defaults(Path model) {
         return new ServerConfig(model, "127.0.0.1", 8080, 0, 0, KvCacheSize.AUTO, KvType.F16, 16, 256, 256, null,
-                "simd", "auto", 10L << 20, Duration.ofSeconds(30), DEFAULT_SSE_PING, 0);
+                "simd", "auto", 10L << 20, Duration.ofSeconds(30), DEFAULT_SSE_PING, 5000);
     }
 
     /** Returns this config with another SSE ping interval (not a command-line option). */
