@@ -5,7 +5,7 @@
 //
 //   node oracle/tokenizer/llama-tokenize.mjs MODEL.gguf CASES.json > IDS.json
 //
-// Node packages come from $JLLM_ORACLE_HOME/node_modules, else <repo>/.oracle, else /work/oracle-npm.
+// Node packages come from $JLLM_ORACLE_HOME/node_modules, else <repo>/.oracle (oracle/setup installs them).
 import fs from "node:fs";
 import { loadLlamaVocab } from "./oracle-home.mjs";
 

@@ -9,7 +9,7 @@
 //
 //   node oracle/tokenizer/make-fixture.mjs --gguf /tmp/qwen3-vocab.gguf [--out FILE] [--report FILE]
 //
-// Node packages come from $JLLM_ORACLE_HOME/node_modules, else <repo>/.oracle, else /work/oracle-npm.
+// Node packages come from $JLLM_ORACLE_HOME/node_modules, else <repo>/.oracle (oracle/setup installs them).
 import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
@@ -70,7 +70,7 @@ function nfcPerFragment(text, parseSpecial) {
 // llama.cpp's letter/number table (src/unicode-data.cpp), to spot code points whose class differs
 // between its Unicode version and node's.
 function llamaClasses() {
-  const src = fs.readFileSync(path.join(process.env.LLAMA_CPP_SRC ?? "/work/llama.cpp", "src/unicode-data.cpp"), "utf8");
+  const src = fs.readFileSync(path.join(process.env.LLAMA_CPP_SRC ?? path.join(path.dirname(new URL(import.meta.url).pathname), "..", "..", ".oracle", "llama.cpp"), "src/unicode-data.cpp"), "utf8");
   const body = src.slice(src.indexOf("unicode_ranges_flags"), src.indexOf("};", src.indexOf("unicode_ranges_flags")));
   const ranges = [...body.matchAll(/\{0x([0-9A-Fa-f]+), 0x([0-9A-Fa-f]+)\}/g)].map((m) => [parseInt(m[1], 16), parseInt(m[2], 16)]);
   return (cp) => {

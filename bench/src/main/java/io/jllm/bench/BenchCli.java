@@ -4,6 +4,7 @@ import io.jllm.bench.files.FilesCommand;
 import io.jllm.bench.files.OpenOnceCommand;
 import io.jllm.bench.http.HttpCommand;
 import io.jllm.bench.http.SoakCommand;
+import io.jllm.bench.kernel.CpuTimeCommand;
 import io.jllm.bench.kernel.JmhCommand;
 import io.jllm.bench.serve.ServeCommand;
 import io.jllm.bench.speed.GenerationProbeCommand;
@@ -14,8 +15,8 @@ import picocli.CommandLine.Command;
 
 /** Entry point of the bench jar: one subcommand per kind of benchmark. */
 @Command(name = "jllm-bench", mixinStandardHelpOptions = true,
-        subcommands = {JmhCommand.class, FilesCommand.class, TokenizerCommand.class, SpeedCommand.class,
-            ServeCommand.class, HttpCommand.class, SoakCommand.class, OpenOnceCommand.class,
+        subcommands = {JmhCommand.class, CpuTimeCommand.class, FilesCommand.class, TokenizerCommand.class,
+            SpeedCommand.class, ServeCommand.class, HttpCommand.class, SoakCommand.class, OpenOnceCommand.class,
             GenerationProbeCommand.class},
         description = {"jLLM benchmarks. End-to-end commands run jLLM side by side with a native llama.cpp build",
             "and write their section of a results file (default bench/RESULTS.md) with plots (bench/plots/).",

@@ -81,6 +81,11 @@ public final class ServerOptions {
                     + " cancel the rest (default: ${DEFAULT-VALUE}).")
     int drainSeconds;
 
+    @Option(names = "--warmup", defaultValue = "5000", paramLabel = "MS",
+            description = "While /health says loading, run dummy forward passes this long so the JIT has compiled "
+                    + "the kernels before the first request; 0 = off (default: ${DEFAULT-VALUE}).")
+    long warmupMillis;
+
     /** Parses {@code args} into a config, or throws picocli's ParameterException naming the bad option. */
     public static ServerConfig parse(String... args) {
         CommandLine cl = commandLine();
@@ -107,7 +112,7 @@ public final class ServerOptions {
         try {
             return new ServerConfig(model, host, port, threads, contextLength, KvCacheSize.parse(kvCache),
                     kvType(kvType), parallel, batchTokens, maxQueue, key, kernels, chatTemplate, maxBody,
-                    Duration.ofSeconds(drainSeconds), ServerConfig.DEFAULT_SSE_PING);
+                    Duration.ofSeconds(drainSeconds), ServerConfig.DEFAULT_SSE_PING, warmupMillis);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cl, e.getMessage());
         }

@@ -18,7 +18,7 @@ class HealthAndApiKeyTest {
     void healthSaysLoadingUntilTheModelIsReady() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         ServerConfig config = ServerOptions.parse("--model", TestServers.tinyModel().toString(), "--port", "0",
-                "--threads", "2", "--ctx", "512", "--kv-cache", "2048");
+                "--threads", "2", "--ctx", "512", "--kv-cache", "2048", "--warmup", "0");
         try (JllmServer server = JllmServer.start(config, () -> {
             try {
                 release.await();

@@ -37,7 +37,7 @@ final class TestServers {
     /** The test defaults with {@code args} applied. */
     static ServerConfig config(String... args) {
         List<String> all = new ArrayList<>(List.of("--model", tinyModel().toString(), "--port", "0", "--threads", "2",
-                "--ctx", "1024", "--kv-cache", "8192", "--drain-seconds", "5"));
+                "--ctx", "1024", "--kv-cache", "8192", "--drain-seconds", "5", "--warmup", "0"));
         all.addAll(List.of(args));
         return ServerOptions.parse(all.toArray(String[]::new));
     }

@@ -130,7 +130,6 @@ public final class SoakCommand implements java.util.concurrent.Callable<Integer>
         Path file = ModelFiles.resolve(model, ModelFiles.preset(options.quick), Ftype.Q4_K_M, progress);
         long kv = kvTokens != null ? kvTokens : (long) (parallel * (maxPrompt + maxGen) * 1.5);
         Tally tally = new Tally();
-        long deadline = System.nanoTime() + (long) (mins * 60e9);
         AtomicLong sent = new AtomicLong();
         String metricsText;
         SchedulerStats end;
@@ -142,6 +141,8 @@ public final class SoakCommand implements java.util.concurrent.Callable<Integer>
              BenchServer server = new BenchServer(file, options.threads, parallel, 256, kv, maxQueue);
              HttpClient http = CompletionClient.newHttpClient()) {
             rssStart = ProcStatus.rss();
+            // The clock starts once the server is up (model loaded, JIT warm-up done).
+            long deadline = System.nanoTime() + (long) (mins * 60e9);
             CompletionClient client = new CompletionClient(http, server.base(), maxGen, true);
             progress.say("soak for %.1f min: %d clients, server %s (--parallel %d, --max-queue %d, KV %d tokens)", mins,
                     concurrency, server.base(), parallel, maxQueue, kv);

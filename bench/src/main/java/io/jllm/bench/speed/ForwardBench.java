@@ -6,6 +6,7 @@ import io.jllm.engine.kv.KvSequence;
 import io.jllm.engine.kv.KvType;
 import io.jllm.engine.kv.PagedKvCache;
 import io.jllm.engine.model.ForwardBatch;
+import io.jllm.engine.model.ForwardProfile;
 import io.jllm.engine.model.Qwen3Config;
 import io.jllm.engine.model.Qwen3Forward;
 import io.jllm.engine.model.Qwen3Model;
@@ -82,6 +83,30 @@ final class ForwardBench implements AutoCloseable {
             batch.clear();
             seq.release();
         }
+    }
+
+    /** Time per op of one pp run of {@code n} tokens (the forward pass's own profile; costs a little time). */
+    ForwardProfile profilePrompt(int n) {
+        ForwardProfile p = new ForwardProfile();
+        forward.setProfile(p);
+        try {
+            prompt(n);
+        } finally {
+            forward.setProfile(null);
+        }
+        return p;
+    }
+
+    /** Time per op of one tg run of {@code n} steps. */
+    ForwardProfile profileGenerate(int n) {
+        ForwardProfile p = new ForwardProfile();
+        forward.setProfile(p);
+        try {
+            generate(n);
+        } finally {
+            forward.setProfile(null);
+        }
+        return p;
     }
 
     /** A new sequence (an empty cache, as llama-bench clears it per test) with room for {@code n} positions. */

@@ -11,6 +11,7 @@ import io.jllm.bench.Report;
 import io.jllm.bench.Samples;
 import io.jllm.bench.llamacpp.LlamaBench;
 import io.jllm.bench.llamacpp.LlamaCpp;
+import io.jllm.engine.model.ForwardProfile;
 import io.jllm.models.synth.Ftype;
 import io.jllm.models.synth.ModelPreset;
 import java.nio.file.Path;
@@ -59,9 +60,12 @@ public final class SpeedCommand implements Callable<Integer> {
     @Option(names = "--no-probe", description = "Skip the RSS/GC probe.")
     boolean noProbe;
 
+    @Option(names = "--no-profile", description = "Skip the per-op profile of one pp and one tg run.")
+    boolean noProfile;
+
     /** Medians and per-run ratios of one file. */
     record FileResult(String label, Path file, double[] jPp, double[] lPp, double[] jTg, double[] lTg,
-            GenerationProbeCommand.Figures probe) {
+            GenerationProbeCommand.Figures probe, ForwardProfile ppProfile, ForwardProfile tgProfile) {
         double ratio(double[] j, double[] l) {
             if (Double.isNaN(l[0])) {
                 return Double.NaN;
@@ -116,6 +120,8 @@ public final class SpeedCommand implements Callable<Integer> {
         double[] jTg = new double[n];
         double[] lPp = new double[n];
         double[] lTg = new double[n];
+        ForwardProfile ppProfile = null;
+        ForwardProfile tgProfile = null;
         java.util.Arrays.fill(lPp, Double.NaN);
         java.util.Arrays.fill(lTg, Double.NaN);
         try (ForwardBench jllm = new ForwardBench(file, options.threads, promptTokens, genTokens)) {
@@ -139,6 +145,11 @@ public final class SpeedCommand implements Callable<Integer> {
                 progress.say("%s run %d/%d: jLLM pp%d %.1f t/s tg%d %.1f t/s | llama.cpp pp %s tg %s", label, r + 1, n,
                         promptTokens, jPp[r], genTokens, jTg[r], Fmt.num(lPp[r], 1), Fmt.num(lTg[r], 1));
             }
+            if (!noProfile) {
+                progress.say("%s: per-op profile of one pp and one tg run (not timed)", label);
+                ppProfile = jllm.profilePrompt(promptTokens);
+                tgProfile = jllm.profileGenerate(genTokens);
+            }
         }
         GenerationProbeCommand.Figures probe = null;
         if (!noProbe) {
@@ -150,7 +161,7 @@ public final class SpeedCommand implements Callable<Integer> {
             progress.say("%s: peak RSS %s MiB (budget %s MiB), young GCs %d", label, Fmt.mib(probe.peakRss()),
                     Fmt.mib(probe.budget()), probe.youngGcs());
         }
-        return new FileResult(label, file, jPp, lPp, jTg, lTg, probe);
+        return new FileResult(label, file, jPp, lPp, jTg, lTg, probe, ppProfile, tgProfile);
     }
 
     private void runLlama(Path tool, Path file, int promptTokens, int genTokens, double[] lPp, double[] lTg, int r)
@@ -202,6 +213,16 @@ public final class SpeedCommand implements Callable<Integer> {
                 + options.threads + " threads)", "tokens/s", categories,
                 Plots.series("jLLM", tgBars[0], "llama.cpp", tgBars[1])));
 
+        for (FileResult r : results) {
+            if (r.tgProfile() != null) {
+                report.paragraph("Where jLLM's time goes, " + r.label() + ": `ForwardProfile` attached to one extra "
+                        + ppName + " and one " + tgName + " run after the timed ones (two nanoTime calls per op; "
+                        + "no sampling or scheduling here, those are the engine's). Milliseconds per forward pass and "
+                        + "share of the pass.");
+                report.table(profileTable(r.ppProfile(), r.tgProfile(), ppName, tgName));
+            }
+        }
+
         if (results.stream().anyMatch(r -> r.probe() != null)) {
             report.paragraph("Memory and garbage during generation, measured in a fresh JVM through the whole engine "
                     + "(scheduler, greedy sampling): " + genTokens + " tokens after a 32-token prompt, following 3 "
@@ -226,5 +247,26 @@ public final class SpeedCommand implements Callable<Integer> {
             report.table(m);
         }
         report.publish(System.out);
+    }
+
+    static MarkdownTable profileTable(ForwardProfile pp, ForwardProfile tg, String ppName, String tgName) {
+        MarkdownTable t = new MarkdownTable("op", ppName + " ms/pass", ppName + " share", tgName + " ms/token",
+                tgName + " share");
+        for (ForwardProfile.Op op : ForwardProfile.Op.values()) {
+            if (pp.nanos(op) == 0 && tg.nanos(op) == 0) {
+                continue;
+            }
+            t.row(op.name().toLowerCase(java.util.Locale.ROOT), Fmt.num(perPass(pp, pp.nanos(op)), 2),
+                    Fmt.num(100.0 * pp.nanos(op) / Math.max(1, pp.totalNanos()), 1) + "%",
+                    Fmt.num(perPass(tg, tg.nanos(op)), 3),
+                    Fmt.num(100.0 * tg.nanos(op) / Math.max(1, tg.totalNanos()), 1) + "%");
+        }
+        t.row("total", Fmt.num(perPass(pp, pp.totalNanos()), 2), "100%", Fmt.num(perPass(tg, tg.totalNanos()), 3),
+                "100%");
+        return t;
+    }
+
+    private static double perPass(ForwardProfile p, long nanos) {
+        return p.passes() == 0 ? Double.NaN : nanos / 1e6 / p.passes();
     }
 }

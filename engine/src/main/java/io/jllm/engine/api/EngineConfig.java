@@ -21,6 +21,9 @@ import java.util.Objects;
  * @param prefixCaching  share KV blocks of identical prompt prefixes
  * @param kernels        "simd" (fast) or "reference" (scalar oracle)
  * @param chatTemplate   "auto" (recognize the file's), "qwen3" or "chatml"
+ * @param warmupMillis   time spent at start-up running the SIMD kernels so the JIT compiles them
+ *                       before the first request (Vector API code runs hundreds of times slower until
+ *                       C2 has compiled it); 0 = none
  */
 public record EngineConfig(
         Path model,
@@ -34,7 +37,8 @@ public record EngineConfig(
         int maxQueue,
         boolean prefixCaching,
         String kernels,
-        String chatTemplate) {
+        String chatTemplate,
+        long warmupMillis) {
 
     public EngineConfig {
         Objects.requireNonNull(model, "model");
@@ -48,47 +52,53 @@ public record EngineConfig(
                 + maxRunning + ")");
         check(maxQueue >= 0, "max queue must be >= 0, got " + maxQueue);
         check(kernels.equals("simd") || kernels.equals("reference"), "kernels must be simd or reference, got " + kernels);
+        check(warmupMillis >= 0, "warm-up time must be >= 0, got " + warmupMillis);
         check(chatTemplate.equals("auto") || chatTemplate.equals("qwen3") || chatTemplate.equals("chatml"),
                 "chat template must be auto, qwen3 or chatml, got " + chatTemplate);
     }
 
     public static EngineConfig defaults(Path model) {
-        return new EngineConfig(model, 0, 0, 0, KvType.F16, 16, 16, 256, 256, true, "simd", "auto");
+        return new EngineConfig(model, 0, 0, 0, KvType.F16, 16, 16, 256, 256, true, "simd", "auto", 0);
     }
 
     public EngineConfig withThreads(int value) {
         return new EngineConfig(model, value, contextLength, kvCacheTokens, kvType, kvBlockSize, maxRunning,
-                stepTokens, maxQueue, prefixCaching, kernels, chatTemplate);
+                stepTokens, maxQueue, prefixCaching, kernels, chatTemplate, warmupMillis);
     }
 
     public EngineConfig withContextLength(int value) {
         return new EngineConfig(model, threads, value, kvCacheTokens, kvType, kvBlockSize, maxRunning,
-                stepTokens, maxQueue, prefixCaching, kernels, chatTemplate);
+                stepTokens, maxQueue, prefixCaching, kernels, chatTemplate, warmupMillis);
     }
 
     public EngineConfig withKvCacheTokens(long value) {
         return new EngineConfig(model, threads, contextLength, value, kvType, kvBlockSize, maxRunning,
-                stepTokens, maxQueue, prefixCaching, kernels, chatTemplate);
+                stepTokens, maxQueue, prefixCaching, kernels, chatTemplate, warmupMillis);
     }
 
     public EngineConfig withKernels(String value) {
         return new EngineConfig(model, threads, contextLength, kvCacheTokens, kvType, kvBlockSize, maxRunning,
-                stepTokens, maxQueue, prefixCaching, value, chatTemplate);
+                stepTokens, maxQueue, prefixCaching, value, chatTemplate, warmupMillis);
     }
 
     public EngineConfig withScheduling(int running, int budget, int queue, boolean prefix) {
         return new EngineConfig(model, threads, contextLength, kvCacheTokens, kvType, kvBlockSize, running,
-                budget, queue, prefix, kernels, chatTemplate);
+                budget, queue, prefix, kernels, chatTemplate, warmupMillis);
     }
 
     public EngineConfig withKvType(KvType value) {
         return new EngineConfig(model, threads, contextLength, kvCacheTokens, value, kvBlockSize, maxRunning,
-                stepTokens, maxQueue, prefixCaching, kernels, chatTemplate);
+                stepTokens, maxQueue, prefixCaching, kernels, chatTemplate, warmupMillis);
     }
 
     public EngineConfig withChatTemplate(String value) {
         return new EngineConfig(model, threads, contextLength, kvCacheTokens, kvType, kvBlockSize, maxRunning,
-                stepTokens, maxQueue, prefixCaching, kernels, value);
+                stepTokens, maxQueue, prefixCaching, kernels, value, warmupMillis);
+    }
+
+    public EngineConfig withWarmup(long millis) {
+        return new EngineConfig(model, threads, contextLength, kvCacheTokens, kvType, kvBlockSize, maxRunning,
+                stepTokens, maxQueue, prefixCaching, kernels, chatTemplate, millis);
     }
 
     private static void check(boolean ok, String message) {

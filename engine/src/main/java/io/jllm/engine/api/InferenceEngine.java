@@ -30,11 +30,12 @@ public final class InferenceEngine implements AutoCloseable {
     private final ComputePool pool;
     private final PagedKvCache cache;
     private final BatchScheduler scheduler;
+    private final Qwen3Forward forward;
     private final int contextLength;
     private final long loadMillis;
 
     private InferenceEngine(EngineConfig config, Qwen3Model model, Tokenizer tokenizer, ChatTemplate chatTemplate,
-            String chatTemplateProblem, ComputePool pool, PagedKvCache cache, BatchScheduler scheduler,
+            String chatTemplateProblem, ComputePool pool, PagedKvCache cache, Qwen3Forward forward, BatchScheduler scheduler,
             int contextLength, long loadMillis) {
         this.config = config;
         this.model = model;
@@ -44,6 +45,7 @@ public final class InferenceEngine implements AutoCloseable {
         this.pool = pool;
         this.cache = cache;
         this.scheduler = scheduler;
+        this.forward = forward;
         this.contextLength = contextLength;
         this.loadMillis = loadMillis;
     }
@@ -88,11 +90,14 @@ public final class InferenceEngine implements AutoCloseable {
             KernelSet kernels = Kernels.byName(config.kernels());
             Qwen3Forward forward = new Qwen3Forward(c, model.weights(), kernels, pool, cache, config.stepTokens(),
                     config.maxRunning());
+            if (config.warmupMillis() > 0) {
+                forward.warmUp(config.warmupMillis());
+            }
             SchedulerConfig sc = new SchedulerConfig(config.maxRunning(), config.stepTokens(), config.maxQueue(),
                     contextLength, config.prefixCaching());
             BatchScheduler scheduler = new BatchScheduler(forward, cache, pool, tokenizer::isEog, sc);
             long loadMillis = (System.nanoTime() - start) / 1_000_000;
-            return new InferenceEngine(config, model, tokenizer, template, problem, pool, cache, scheduler,
+            return new InferenceEngine(config, model, tokenizer, template, problem, pool, cache, forward, scheduler,
                     contextLength, loadMillis);
         } catch (RuntimeException | Error e) {
             if (pool != null) {
@@ -173,6 +178,20 @@ public final class InferenceEngine implements AutoCloseable {
 
     public SchedulerStats stats() {
         return scheduler.stats();
+    }
+
+    /**
+     * Starts accumulating per-op times of every forward pass and scheduler step (for benchmarks)
+     * and returns the profile; it stays attached until {@link #stopProfiling}.
+     */
+    public io.jllm.engine.model.ForwardProfile startProfiling() {
+        io.jllm.engine.model.ForwardProfile p = new io.jllm.engine.model.ForwardProfile();
+        forward.setProfile(p);
+        return p;
+    }
+
+    public void stopProfiling() {
+        forward.setProfile(null);
     }
 
     public int cachedPrefixBlocks() {

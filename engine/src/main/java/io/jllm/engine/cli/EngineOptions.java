@@ -41,6 +41,10 @@ final class EngineOptions {
             description = "auto (the model's), qwen3 or chatml (default: ${DEFAULT-VALUE}).")
     String chatTemplate;
 
+    @Option(names = "--warmup", defaultValue = "3000", paramLabel = "MS",
+            description = "Run the SIMD kernels this long at start-up so the JIT compiles them before the prompt; 0 = off (default: ${DEFAULT-VALUE}).")
+    long warmupMillis;
+
     EngineConfig toConfig() {
         if (!Files.isRegularFile(model)) {
             throw new ParameterException(spec.commandLine(), "--model " + model + ": no such file");
@@ -48,7 +52,7 @@ final class EngineOptions {
         try {
             return EngineConfig.defaults(model).withThreads(threads).withContextLength(contextLength)
                     .withKvCacheTokens(kvCacheTokens).withKvType(kvType).withKernels(kernels)
-                    .withChatTemplate(chatTemplate);
+                    .withChatTemplate(chatTemplate).withWarmup(warmupMillis);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -100,8 +100,14 @@ public final class ActivationQuantizer {
                 for (int b = 0; b < n / 256; b++) {
                     quantizeQ8KBlockSimd(x, b, out);
                 }
-                Q4KKernel.layoutActivations(out, 0, n / 256);
-                Q6KKernel.layoutActivations(out, 0, n / 256);
+                // the integer kernels' layouts for small batches, the GEMM's for large ones
+                boolean gemm = KQuantGemm.suits(tokens);
+                Q4KKernel.layoutActivations(out, 0, n / 256, !gemm);
+                if (gemm) {
+                    KQuantGemm.layoutActivations(out, tokens, cols);
+                } else {
+                    Q6KKernel.layoutActivations(out, 0, n / 256);
+                }
             }
             default -> throw new IllegalArgumentException("no activation format " + format);
         }
@@ -165,7 +171,8 @@ public final class ActivationQuantizer {
     }
 
     private static void storeBytes(IntVector q, byte[] qs, int at) {
-        ((ByteVector) q.convertShape(VectorOperators.I2B, Simd.WIDE ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64, 0))
+        ((ByteVector) q.convertShape(VectorOperators.I2B, Simd.WIDE ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64,
+                0))
                 .intoArray(qs, at);
     }
 

@@ -51,6 +51,12 @@ public final class Activations {
     final short[] n4;
     /** F16/BF16 activations as the floats they round to; token t at {@code t * cols}. */
     final float[] rounded;
+    /** Q8_K quants transposed for {@link KQuantGemm} (batches of 32 or more): tokens side by side. */
+    final float[] yT;
+    /** Q8_K scales transposed likewise. */
+    final float[] dyT;
+    /** {@link #ksums} transposed likewise. */
+    final float[] ksT;
 
     /** @param capacity the most values (tokens x cols) one conversion will hold */
     public Activations(int capacity) {
@@ -69,6 +75,10 @@ public final class Activations {
         this.e8 = new short[capacity];
         this.n4 = new short[capacity / 4 * 5 + 5];
         this.rounded = new float[capacity];
+        // transposed layouts pad the batch to a whole tile: at most twice the tokens when it is used
+        this.yT = new float[2 * capacity];
+        this.dyT = new float[2 * (capacity / 256) + 2];
+        this.ksT = new float[2 * (capacity / 16) + 2];
     }
 
     public GgmlType format() {
@@ -126,7 +136,8 @@ public final class Activations {
      */
     void requireSimd(GgmlType expected, int weightCols) {
         if (format != expected || !simdLayouts) {
-            throw new IllegalStateException("SIMD kernel needs " + expected + " activations from the SIMD quantizer, has "
+            throw new IllegalStateException("SIMD kernel needs " + expected
+                    + " activations from the SIMD quantizer, has "
                     + format + (simdLayouts ? "" : " without SIMD layouts"));
         }
         if (weightCols != cols) {

@@ -25,6 +25,13 @@ public final class ComputePool implements AutoCloseable {
     }
 
     private static final long SPIN_NANOS = 2_000_000L;
+    /**
+     * Spins between {@link Thread#yield()}s. On an idle machine a wait ends long before the first
+     * yield; on a busy one (more runnable threads than cores) the thread we wait for may sit
+     * descheduled on our own core, and a pure spin would burn our time slice instead of giving it
+     * the CPU.
+     */
+    private static final int SPINS_PER_YIELD = 1024;
 
     private final Thread[] workers;
     /** 1 while member i+1 is parked or about to park; volatile so run() and the member never both miss. */
@@ -84,8 +91,12 @@ public final class ComputePool implements AutoCloseable {
             }
         }
         work(0);
-        while (done.get() < chunks) {
-            Thread.onSpinWait();
+        for (int spins = 1; done.get() < chunks; spins++) {
+            if (spins % SPINS_PER_YIELD == 0) {
+                Thread.yield();
+            } else {
+                Thread.onSpinWait();
+            }
         }
         Throwable f = failure;
         if (f != null) {
@@ -116,9 +127,12 @@ public final class ComputePool implements AutoCloseable {
         long seen = epoch;
         while (!closed) {
             long spinStart = System.nanoTime();
+            int spins = 0;
             while (epoch == seen && !closed) {
-                if (System.nanoTime() - spinStart < SPIN_NANOS) {
+                if (++spins % SPINS_PER_YIELD != 0) {
                     Thread.onSpinWait();
+                } else if (System.nanoTime() - spinStart < SPIN_NANOS) {
+                    Thread.yield();
                 } else {
                     parked.set(index, 1);
                     // Re-check after announcing: run() bumps epoch before it reads parked.

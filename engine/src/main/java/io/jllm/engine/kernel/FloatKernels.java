@@ -115,9 +115,11 @@ public final class FloatKernels {
             for (int t = 0; t < tokens; t++) {
                 float dot;
                 if (Simd.WIDE) {
-                    dot = kind == F32 ? dotF32x512(data, row, cols, x, t * cols) : dotHalf512(data, row, cols, x, t * cols, kind == F16);
+                    dot = kind == F32 ? dotF32x512(data, row, cols, x, t * cols)
+                            : dotHalf512(data, row, cols, x, t * cols, kind == F16);
                 } else {
-                    dot = kind == F32 ? dotF32x256(data, row, cols, x, t * cols) : dotHalf256(data, row, cols, x, t * cols, kind == F16);
+                    dot = kind == F32 ? dotF32x256(data, row, cols, x, t * cols)
+                            : dotHalf256(data, row, cols, x, t * cols, kind == F16);
                 }
                 y[t * stride + r] = dot;
             }
@@ -129,7 +131,8 @@ public final class FloatKernels {
         FloatVector acc = FloatVector.zero(f);
         int full = cols & ~15;
         for (int j = 0; j < full; j += 16) {
-            acc = FloatVector.fromMemorySegment(f, w, row + 4L * j, Simd.LE).fma(FloatVector.fromArray(f, x, xOff + j), acc);
+            acc = FloatVector.fromMemorySegment(f, w, row + 4L * j, Simd.LE)
+                    .fma(FloatVector.fromArray(f, x, xOff + j), acc);
         }
         if (full < cols) {
             VectorMask<Float> m = f.indexInRange(full, cols);
@@ -146,7 +149,8 @@ public final class FloatKernels {
         FloatVector accO = accE;
         int full = cols & ~15;
         for (int j = 0; j < full; j += 16) {
-            accE = FloatVector.fromMemorySegment(f, w, row + 4L * j, Simd.LE).fma(FloatVector.fromArray(f, x, xOff + j), accE);
+            accE = FloatVector.fromMemorySegment(f, w, row + 4L * j, Simd.LE)
+                    .fma(FloatVector.fromArray(f, x, xOff + j), accE);
             accO = FloatVector.fromMemorySegment(f, w, row + 4L * j + 32, Simd.LE)
                     .fma(FloatVector.fromArray(f, x, xOff + j + 8), accO);
         }
@@ -169,9 +173,11 @@ public final class FloatKernels {
         FloatVector acc = FloatVector.zero(f);
         for (int j = 0; j < cols; j += 16) {
             VectorMask<Float> m = f.indexInRange(j, cols);
-            IntVector bits = (IntVector) ShortVector.fromMemorySegment(Simd.S256, w, row + 2L * j, Simd.LE, m.cast(Simd.S256))
+            IntVector bits = (IntVector) ShortVector
+                    .fromMemorySegment(Simd.S256, w, row + 2L * j, Simd.LE, m.cast(Simd.S256))
                     .convertShape(VectorOperators.ZERO_EXTEND_S2I, Simd.I512, 0);
-            FloatVector wv = f16 ? Simd.halfToFloat(bits) : bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector wv = f16 ? Simd.halfToFloat(bits) : bits.lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats();
             acc = acc.blend(wv.fma(FloatVector.fromArray(f, x, xOff + j, m), acc), m);
         }
         FloatVector h = acc.add(acc.rearrange(HALVES));
@@ -184,9 +190,11 @@ public final class FloatKernels {
         FloatVector accO = accE;
         for (int j = 0; j < cols; j += 8) {
             VectorMask<Float> m = f.indexInRange(j, cols);
-            IntVector bits = (IntVector) ShortVector.fromMemorySegment(Simd.S128, w, row + 2L * j, Simd.LE, m.cast(Simd.S128))
+            IntVector bits = (IntVector) ShortVector
+                    .fromMemorySegment(Simd.S128, w, row + 2L * j, Simd.LE, m.cast(Simd.S128))
                     .convertShape(VectorOperators.ZERO_EXTEND_S2I, Simd.I256, 0);
-            FloatVector wv = f16 ? Simd.halfToFloat(bits) : bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector wv = f16 ? Simd.halfToFloat(bits) : bits.lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats();
             FloatVector xv = FloatVector.fromArray(f, x, xOff + j, m);
             if ((j & 8) == 0) {
                 accE = accE.blend(wv.fma(xv, accE), m);

@@ -14,7 +14,11 @@ public interface KernelSet {
     /** Converts activations for weights of {@code weightType} (see {@link Activations}). */
     void quantize(GgmlType weightType, float[] x, int tokens, int cols, Activations out);
 
-    /** Attention of one token for the query heads of one KV head; see {@link Attention#reference}. */
+    /**
+     * Attention of one token for the query heads of one KV head; see {@link Attention#reference}.
+     * {@code scores} holds at least {@code pos + 1} floats; with {@code 2 * (pos + 1)} the SIMD
+     * kernels attend for two query heads per pass over the cache.
+     */
     default void attention(PagedKvCache cache, int layer, KvSequence seq, int pos, int kvHead, int group,
             int headDim, float scale, float[] q, int qOff, float[] out, int outOff, float[] scores) {
         Attention.reference(cache, layer, seq, pos, kvHead, group, headDim, scale, q, qOff, out, outOff, scores);

@@ -3,10 +3,12 @@ package io.jllm.engine.kernel;
 import io.jllm.engine.model.WeightTensor;
 import io.jllm.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 
@@ -35,8 +37,13 @@ import jdk.incubator.vector.VectorShuffle;
  * split it into four vectors (low/high nibble of the even/odd byte) that line up with activations
  * the quantizer stored widened to 16 bits in exactly that order ({@link #activationOrder}). A
  * nibble times an int8 fits 16 bits, two such products too, so pairs are multiplied and added as
- * shorts, then widened to int lanes by {@code (x + (x << 16)) >> 16} (the sum of the two halves)
- * and multiplied by the sub-block scales. The result is bit-identical to {@link #referenceDot}.
+ * shorts; {@code (x << 16) + (x & 0xFFFF0000)} then gives each pair of 16-bit sums as one int
+ * (their sum times 2^16), which converts to float exactly and meets its sub-block scale (times
+ * 2^-16) in an fma. Every partial sum is an integer below 2^24, so the float lanes hold the exact
+ * {@code S_L}. Two rows share each activation load; short rows (4 blocks, 1024 columns) run as one
+ * flat loop over (row pair, block), which saves the per-row loop entry that otherwise costs about
+ * a fifth of the time. Batches of 32 tokens or more take {@link KQuantGemm}. Every path is
+ * bit-identical to {@link #referenceDot}.
  */
 public final class Q4KKernel {
     static final int BLOCK_BYTES = 144;
@@ -46,29 +53,37 @@ public final class Q4KKernel {
     static final int QS = 16;
 
     // 512 bits: one load covers chunks 2k and 2k+1; int lanes 0-7 belong to the first, 8-15 to the
-    // second. Scales arrive as [sc0..sc7, sc0..sc7].
-    private static final VectorShuffle<Integer> P0 = lanes2(0, 2);
-    private static final VectorShuffle<Integer> Q0 = lanes2(1, 3);
-    private static final VectorShuffle<Integer> P1 = lanes2(4, 6);
-    private static final VectorShuffle<Integer> Q1 = lanes2(5, 7);
-    // 256 bits: one load per chunk c; every lane takes scale 2c (low nibbles) or 2c+1 (high).
-    private static final VectorShuffle<Integer> S0 = VectorShuffle.fromOp(Simd.I256, i -> 0);
-    private static final VectorShuffle<Integer> S1 = VectorShuffle.fromOp(Simd.I256, i -> 1);
-    private static final VectorShuffle<Integer> S2 = VectorShuffle.fromOp(Simd.I256, i -> 2);
-    private static final VectorShuffle<Integer> S3 = VectorShuffle.fromOp(Simd.I256, i -> 3);
-    private static final VectorShuffle<Integer> S4 = VectorShuffle.fromOp(Simd.I256, i -> 4);
-    private static final VectorShuffle<Integer> S5 = VectorShuffle.fromOp(Simd.I256, i -> 5);
-    private static final VectorShuffle<Integer> S6 = VectorShuffle.fromOp(Simd.I256, i -> 6);
-    private static final VectorShuffle<Integer> S7 = VectorShuffle.fromOp(Simd.I256, i -> 7);
+    // second. Scales arrive as [sc0..sc7, mn0..mn7].
+    private static final VectorShuffle<Float> P0 = lanes2(0, 2);
+    private static final VectorShuffle<Float> Q0 = lanes2(1, 3);
+    private static final VectorShuffle<Float> P1 = lanes2(4, 6);
+    private static final VectorShuffle<Float> Q1 = lanes2(5, 7);
+    private static final VectorShuffle<Float> MINS = VectorShuffle.fromOp(Simd.F512, i -> 8 + i % 8);
     private static final VectorShuffle<Float> HALVES = VectorShuffle.iota(Simd.F512, 8, 1, true);
+    // 256 bits: one load per chunk c; every lane takes scale 2c (low nibbles) or 2c+1 (high).
+    private static final VectorShuffle<Float> S0 = VectorShuffle.fromOp(Simd.F256, i -> 0);
+    private static final VectorShuffle<Float> S1 = VectorShuffle.fromOp(Simd.F256, i -> 1);
+    private static final VectorShuffle<Float> S2 = VectorShuffle.fromOp(Simd.F256, i -> 2);
+    private static final VectorShuffle<Float> S3 = VectorShuffle.fromOp(Simd.F256, i -> 3);
+    private static final VectorShuffle<Float> S4 = VectorShuffle.fromOp(Simd.F256, i -> 4);
+    private static final VectorShuffle<Float> S5 = VectorShuffle.fromOp(Simd.F256, i -> 5);
+    private static final VectorShuffle<Float> S6 = VectorShuffle.fromOp(Simd.F256, i -> 6);
+    private static final VectorShuffle<Float> S7 = VectorShuffle.fromOp(Simd.F256, i -> 7);
+    // Vector decode of the packed scales: lanes of the 16-byte block header [d|dmin, q0-3, q4-7, q8-11]
+    // become [sc0-3, sc4-7, mn0-3, mn4-7] (get_scale_min_k4 for all eight at once).
+    private static final VectorShuffle<Integer> HDR_A = VectorShuffle.fromValues(Simd.I128, 1, 1, 2, 2);
+    private static final VectorShuffle<Integer> HDR_H = VectorShuffle.fromValues(Simd.I128, 3, 3, 3, 3);
+    private static final VectorMask<Integer> HDR_ODD = VectorMask.fromLong(Simd.I128, 0b1010);
+    private static final int[] HDR_CONSTANTS = {
+        0, 0, 0, 4, 0x3F3F3F3F, 0x0F0F0F0F, 0x3F3F3F3F, 0x0F0F0F0F, 0, 0x30303030, 0, 0x30303030};
 
     private static final int[] ORDER = activationOrder(Simd.BITS == 0 ? 256 : Simd.BITS);
 
     private Q4KKernel() {
     }
 
-    private static VectorShuffle<Integer> lanes2(int first, int second) {
-        return VectorShuffle.fromOp(Simd.I512, i -> i < 8 ? first : second);
+    private static VectorShuffle<Float> lanes2(int first, int second) {
+        return VectorShuffle.fromOp(Simd.F512, i -> i < 8 ? first : second);
     }
 
     /** Scalar reference (the canonical structure above) of one row times one token's Q8_K activations. */
@@ -153,11 +168,14 @@ public final class Q4KKernel {
         return order;
     }
 
-    /** Fills the Q4_K SIMD layouts of {@code blocks} blocks starting at block {@code b0} of {@code a}. */
-    static void layoutActivations(Activations a, int b0, int blocks) {
+    /**
+     * Fills the Q4_K SIMD layouts of {@code blocks} blocks starting at block {@code b0} of {@code a}:
+     * the min-term sums always, the permuted quants when {@code quants}.
+     */
+    static void layoutActivations(Activations a, int b0, int blocks, boolean quants) {
         for (int b = b0; b < b0 + blocks; b++) {
             int base = b * 256;
-            for (int j = 0; j < 256; j++) {
+            for (int j = 0; quants && j < 256; j++) {
                 a.k4[base + j] = a.qs[base + ORDER[j]];
             }
             for (int lane = 0; lane < 16; lane++) {
@@ -168,107 +186,335 @@ public final class Q4KKernel {
 
     static final MatMulKernel SIMD = (WeightTensor w, int r0, int r1, Activations a, float[] y, int stride) -> {
         a.requireSimd(GgmlType.Q8_K, w.cols());
+        if (KQuantGemm.suits(a.tokens())) {
+            KQuantGemm.q4k(w, r0, r1, a, y, stride);
+            return;
+        }
         MemorySegment data = w.data();
-        int cols = w.cols();
-        int blocks = cols / 256;
         long rowBytes = w.rowBytes();
-        int tokens = a.tokens();
-        for (int r = r0; r < r1; r++) {
-            long row = r * rowBytes;
-            for (int t = 0; t < tokens; t++) {
-                y[t * stride + r] = Simd.WIDE
-                        ? dot512(data, row, blocks, a.k4, t * cols, a.ksums, t * blocks * 16, a.scales, t * blocks)
-                        : dot256(data, row, blocks, a.k4, t * cols, a.ksums, t * blocks * 16, a.scales, t * blocks);
+        int blocks = w.cols() / 256;
+        if (Simd.WIDE) {
+            for (int t = 0; t < a.tokens(); t++) {
+                // both loops compute the same bits; the flat one wins for short rows (measured, KERNELS.md)
+                if (blocks <= 4) {
+                    flat512(data, rowBytes, r0, r1, blocks, a.k4, t * blocks * 256, a.ksums, t * blocks * 16, a.scales,
+                            t * blocks, y, t * stride);
+                } else {
+                    pairs512(data, rowBytes, r0, r1, blocks, a.k4, t * blocks * 256, a.ksums, t * blocks * 16, a.scales,
+                            t * blocks, y, t * stride);
+                }
             }
+            return;
+        }
+        for (int t = 0; t < a.tokens(); t++) {
+            flat256(data, rowBytes, r0, r1, blocks, a.k4, t * blocks * 256, a.ksums, t * blocks * 16, a.scales,
+                    t * blocks, y, t * stride);
         }
     };
 
-    private static float dot512(MemorySegment w, long row, int blocks, short[] ya, int yaOff, float[] ks, int ksOff,
-            float[] dy, int dyOff) {
-        FloatVector acc = FloatVector.zero(Simd.F512);
-        for (int b = 0; b < blocks; b++) {
-            long blk = row + (long) b * BLOCK_BYTES;
-            int dd = w.get(Simd.INT_LE, blk);
-            long lo8 = w.get(Simd.LONG_LE, blk + SCALES);
-            int hi4 = w.get(Simd.INT_LE, blk + SCALES + 8);
-            IntVector sc = (IntVector) LongVector.broadcast(LongVector.SPECIES_128, packedScales(lo8, hi4))
-                    .reinterpretAsBytes().convertShape(VectorOperators.B2I, Simd.I512, 0);
-            FloatVector mn = (FloatVector) LongVector.broadcast(LongVector.SPECIES_128, packedMins(lo8, hi4))
-                    .reinterpretAsBytes().convertShape(VectorOperators.B2F, Simd.F512, 0);
+    /**
+     * Rows r0..r1-1 times one token, two rows at a time sharing each activation load, as one flat
+     * loop over (row pair, block): with 4 blocks per row (1024 columns) a loop per row would spend
+     * much of its time entering and leaving. An odd last row is paired with itself.
+     *
+     * <p>Per 64 weight bytes and row: three shifts and four ands split the nibbles, four 16-bit
+     * multiplies and two adds pair the products, and {@code (x << 16) + (x & 0xFFFF0000)} turns
+     * each pair of 16-bit sums into their sum times 2^16, which converts to float exactly and meets
+     * its sub-block scale (times 2^-16) in an fma: every partial sum is an integer below 2^24, so
+     * the lanes hold the exact S_L of the canonical order.
+     */
+    private static void flat512(MemorySegment w, long rowBytes, int r0, int r1, int blocks, short[] ya, int yaOff,
+            float[] ks, int ksOff, float[] dy, int dyOff, float[] y, int yOff) {
+        IntVector hShift = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 0);
+        IntVector keep = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 4);
+        IntVector high = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 8);
+        // row A walks the first half of the range, row B the second: two memory streams
+        int half = (r1 - r0 + 1) / 2;
+        int ra = r0;
+        int rb = Math.min(r0 + half, r1 - 1);
+        long rowA = ra * rowBytes;
+        long rowB = rb * rowBytes;
+        FloatVector accA = FloatVector.zero(Simd.F512);
+        FloatVector accB = FloatVector.zero(Simd.F512);
+        int b = 0;
+        for (int i = 0, n = (r1 - r0 + 1) / 2 * blocks; i < n; i++) {
+            long blkA = rowA + (long) b * BLOCK_BYTES;
+            long blkB = rowB + (long) b * BLOCK_BYTES;
+            IntVector hdrA = IntVector.fromMemorySegment(Simd.I128, w, blkA, Simd.LE);
+            IntVector hdrB = IntVector.fromMemorySegment(Simd.I128, w, blkB, Simd.LE);
+            IntVector aaA = hdrA.rearrange(HDR_A);
+            IntVector aaB = hdrB.rearrange(HDR_A);
+            FloatVector scA = (FloatVector) aaA.blend(hdrA.rearrange(HDR_H).lanewise(VectorOperators.LSHR, hShift),
+                    HDR_ODD)
+                    .and(keep).or(aaA.lanewise(VectorOperators.LSHR, 2).and(high)).reinterpretAsBytes()
+                    .convertShape(VectorOperators.B2F, Simd.F512, 0);
+            FloatVector scB = (FloatVector) aaB.blend(hdrB.rearrange(HDR_H).lanewise(VectorOperators.LSHR, hShift),
+                    HDR_ODD)
+                    .and(keep).or(aaB.lanewise(VectorOperators.LSHR, 2).and(high)).reinterpretAsBytes()
+                    .convertShape(VectorOperators.B2F, Simd.F512, 0);
+            FloatVector unitA = scA.mul(0x1p-16f);
+            FloatVector unitB = scB.mul(0x1p-16f);
             int o = yaOff + b * 256;
-            IntVector s = IntVector.zero(Simd.I512);
+            FloatVector sA = FloatVector.zero(Simd.F512);
+            FloatVector sB = FloatVector.zero(Simd.F512);
             for (int k = 0; k < 2; k++) {
-                IntVector v = IntVector.fromMemorySegment(Simd.I512, w, blk + QS + 64L * k, Simd.LE);
-                ShortVector lo0 = v.and(0x000F000F).reinterpretAsShorts();
-                ShortVector hi0 = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts();
-                ShortVector lo1 = v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts();
-                ShortVector hi1 = v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts();
                 int ok = o + 128 * k;
-                IntVector p = lo0.mul(ShortVector.fromArray(Simd.S512, ya, ok))
-                        .add(lo1.mul(ShortVector.fromArray(Simd.S512, ya, ok + 64))).reinterpretAsInts();
-                IntVector q = hi0.mul(ShortVector.fromArray(Simd.S512, ya, ok + 32))
-                        .add(hi1.mul(ShortVector.fromArray(Simd.S512, ya, ok + 96))).reinterpretAsInts();
-                p = p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
-                q = q.add(q.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
-                s = s.add(p.mul(sc.rearrange(k == 0 ? P0 : P1))).add(q.mul(sc.rearrange(k == 0 ? Q0 : Q1)));
+                ShortVector y0 = ShortVector.fromArray(Simd.S512, ya, ok);
+                ShortVector y1 = ShortVector.fromArray(Simd.S512, ya, ok + 32);
+                ShortVector y2 = ShortVector.fromArray(Simd.S512, ya, ok + 64);
+                ShortVector y3 = ShortVector.fromArray(Simd.S512, ya, ok + 96);
+                VectorShuffle<Float> ps = k == 0 ? P0 : P1;
+                VectorShuffle<Float> qs = k == 0 ? Q0 : Q1;
+                IntVector v = IntVector.fromMemorySegment(Simd.I512, w, blkA + QS + 64L * k, Simd.LE);
+                IntVector p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
+                        .reinterpretAsInts();
+                IntVector q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
+                        .reinterpretAsInts();
+                sA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(ps), sA);
+                sA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(qs), sA);
+                v = IntVector.fromMemorySegment(Simd.I512, w, blkB + QS + 64L * k, Simd.LE);
+                p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
+                        .reinterpretAsInts();
+                q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
+                        .reinterpretAsInts();
+                sB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(ps), sB);
+                sB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(qs), sB);
             }
             float dyb = dy[dyOff + b];
-            float ddy = Float.float16ToFloat((short) dd) * dyb;
-            float mdy = -(Float.float16ToFloat((short) (dd >>> 16)) * dyb);
-            acc = ((FloatVector) s.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Simd.F512, ddy), acc);
-            acc = mn.mul(FloatVector.fromArray(Simd.F512, ks, ksOff + 16 * b))
-                    .fma(FloatVector.broadcast(Simd.F512, mdy), acc);
+            FloatVector bs = FloatVector.fromArray(Simd.F512, ks, ksOff + 16 * b);
+            int ddA = hdrA.lane(0);
+            int ddB = hdrB.lane(0);
+            accA = sA.fma(FloatVector.broadcast(Simd.F512, Float.float16ToFloat((short) ddA) * dyb), accA);
+            accA = scA.rearrange(MINS).mul(bs)
+                    .fma(FloatVector.broadcast(Simd.F512, -(Float.float16ToFloat((short) (ddA >>> 16)) * dyb)), accA);
+            accB = sB.fma(FloatVector.broadcast(Simd.F512, Float.float16ToFloat((short) ddB) * dyb), accB);
+            accB = scB.rearrange(MINS).mul(bs)
+                    .fma(FloatVector.broadcast(Simd.F512, -(Float.float16ToFloat((short) (ddB >>> 16)) * dyb)), accB);
+            if (++b == blocks) {
+                // Simd.tree16 of both rows at once: row A in lanes 0-7, row B in lanes 8-15
+                FloatVector h = accA.add(accA.rearrange(HALVES)).blend(accB.add(accB.rearrange(HALVES)), Simd.UPPER8);
+                h = h.add(h.rearrange(Simd.XOR4));
+                h = h.add(h.rearrange(Simd.XOR2));
+                h = h.add(h.rearrange(Simd.XOR1));
+                y[yOff + ra] = h.lane(0);
+                y[yOff + rb] = h.lane(8);
+                accA = FloatVector.zero(Simd.F512);
+                accB = FloatVector.zero(Simd.F512);
+                b = 0;
+                ra += 1;
+                rb = Math.min(ra + half, r1 - 1);
+                rowA = ra * rowBytes;
+                rowB = rb * rowBytes;
+            }
         }
-        FloatVector h = acc.add(acc.rearrange(HALVES));
-        return Simd.tree8(h.lane(0), h.lane(1), h.lane(2), h.lane(3), h.lane(4), h.lane(5), h.lane(6), h.lane(7));
     }
 
-    private static float dot256(MemorySegment w, long row, int blocks, short[] ya, int yaOff, float[] ks, int ksOff,
-            float[] dy, int dyOff) {
-        FloatVector accE = FloatVector.zero(Simd.F256);
-        FloatVector accO = FloatVector.zero(Simd.F256);
-        for (int b = 0; b < blocks; b++) {
-            long blk = row + (long) b * BLOCK_BYTES;
-            int dd = w.get(Simd.INT_LE, blk);
-            long lo8 = w.get(Simd.LONG_LE, blk + SCALES);
-            int hi4 = w.get(Simd.INT_LE, blk + SCALES + 8);
-            IntVector sc = (IntVector) LongVector.broadcast(LongVector.SPECIES_128, packedScales(lo8, hi4))
-                    .reinterpretAsBytes().convertShape(VectorOperators.B2I, Simd.I256, 0);
-            FloatVector mn = (FloatVector) LongVector.broadcast(LongVector.SPECIES_128, packedMins(lo8, hi4))
-                    .reinterpretAsBytes().convertShape(VectorOperators.B2F, Simd.F256, 0);
+    /** As {@link #flat512} with a loop per row pair: faster than the flat loop for long rows. */
+    private static void pairs512(MemorySegment w, long rowBytes, int r0, int r1, int blocks, short[] ya, int yaOff,
+            float[] ks, int ksOff, float[] dy, int dyOff, float[] y, int yOff) {
+        IntVector hShift = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 0);
+        IntVector keep = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 4);
+        IntVector high = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 8);
+        // row A walks the first half of the range, row B the second: two memory streams
+        int half = (r1 - r0 + 1) / 2;
+        for (int ra = r0; ra < r0 + half; ra++) {
+            int rb = Math.min(ra + half, r1 - 1);
+            long rowA = ra * rowBytes;
+            long rowB = rb * rowBytes;
+            FloatVector accA = FloatVector.zero(Simd.F512);
+            FloatVector accB = FloatVector.zero(Simd.F512);
+            for (int b = 0; b < blocks; b++) {
+                long blkA = rowA + (long) b * BLOCK_BYTES;
+                long blkB = rowB + (long) b * BLOCK_BYTES;
+                IntVector hdrA = IntVector.fromMemorySegment(Simd.I128, w, blkA, Simd.LE);
+                IntVector hdrB = IntVector.fromMemorySegment(Simd.I128, w, blkB, Simd.LE);
+                IntVector aaA = hdrA.rearrange(HDR_A);
+                IntVector aaB = hdrB.rearrange(HDR_A);
+                FloatVector scA = (FloatVector) aaA.blend(hdrA.rearrange(HDR_H).lanewise(VectorOperators.LSHR,
+                        hShift), HDR_ODD)
+                        .and(keep).or(aaA.lanewise(VectorOperators.LSHR, 2).and(high)).reinterpretAsBytes()
+                        .convertShape(VectorOperators.B2F, Simd.F512, 0);
+                FloatVector scB = (FloatVector) aaB.blend(hdrB.rearrange(HDR_H).lanewise(VectorOperators.LSHR,
+                        hShift), HDR_ODD)
+                        .and(keep).or(aaB.lanewise(VectorOperators.LSHR, 2).and(high)).reinterpretAsBytes()
+                        .convertShape(VectorOperators.B2F, Simd.F512, 0);
+                FloatVector unitA = scA.mul(0x1p-16f);
+                FloatVector unitB = scB.mul(0x1p-16f);
+                int o = yaOff + b * 256;
+                FloatVector sA = FloatVector.zero(Simd.F512);
+                FloatVector sB = FloatVector.zero(Simd.F512);
+                for (int k = 0; k < 2; k++) {
+                    int ok = o + 128 * k;
+                    ShortVector y0 = ShortVector.fromArray(Simd.S512, ya, ok);
+                    ShortVector y1 = ShortVector.fromArray(Simd.S512, ya, ok + 32);
+                    ShortVector y2 = ShortVector.fromArray(Simd.S512, ya, ok + 64);
+                    ShortVector y3 = ShortVector.fromArray(Simd.S512, ya, ok + 96);
+                    VectorShuffle<Float> ps = k == 0 ? P0 : P1;
+                    VectorShuffle<Float> qs = k == 0 ? Q0 : Q1;
+                    IntVector v = IntVector.fromMemorySegment(Simd.I512, w, blkA + QS + 64L * k, Simd.LE);
+                    IntVector p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
+                            .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
+                            .reinterpretAsInts();
+                    IntVector q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
+                            .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
+                            .reinterpretAsInts();
+                    sA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                            .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(ps), sA);
+                    sA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                            .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(qs), sA);
+                    v = IntVector.fromMemorySegment(Simd.I512, w, blkB + QS + 64L * k, Simd.LE);
+                    p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
+                            .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
+                            .reinterpretAsInts();
+                    q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
+                            .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
+                            .reinterpretAsInts();
+                    sB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                            .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(ps), sB);
+                    sB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                            .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(qs), sB);
+                }
+                float dyb = dy[dyOff + b];
+                FloatVector bs = FloatVector.fromArray(Simd.F512, ks, ksOff + 16 * b);
+                int ddA = hdrA.lane(0);
+                int ddB = hdrB.lane(0);
+                accA = sA.fma(FloatVector.broadcast(Simd.F512, Float.float16ToFloat((short) ddA) * dyb), accA);
+                accA = scA.rearrange(MINS).mul(bs)
+                        .fma(FloatVector.broadcast(Simd.F512, -(Float.float16ToFloat((short) (ddA >>> 16)) * dyb)),
+                                accA);
+                accB = sB.fma(FloatVector.broadcast(Simd.F512, Float.float16ToFloat((short) ddB) * dyb), accB);
+                accB = scB.rearrange(MINS).mul(bs)
+                        .fma(FloatVector.broadcast(Simd.F512, -(Float.float16ToFloat((short) (ddB >>> 16)) * dyb)),
+                                accB);
+                            }
+            // Simd.tree16 of both rows at once: row A in lanes 0-7, row B in lanes 8-15
+            FloatVector h = accA.add(accA.rearrange(HALVES)).blend(accB.add(accB.rearrange(HALVES)), Simd.UPPER8);
+            h = h.add(h.rearrange(Simd.XOR4));
+            h = h.add(h.rearrange(Simd.XOR2));
+            h = h.add(h.rearrange(Simd.XOR1));
+            y[yOff + ra] = h.lane(0);
+            y[yOff + rb] = h.lane(8);
+        }
+    }
+
+    /**
+     * {@link #flat512} for 256-bit vectors: one 32-byte load per step, even and odd parity lanes in
+     * two accumulators.
+     */
+    private static void flat256(MemorySegment w, long rowBytes, int r0, int r1, int blocks, short[] ya, int yaOff,
+            float[] ks, int ksOff, float[] dy, int dyOff, float[] y, int yOff) {
+        IntVector hShift = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 0);
+        IntVector keep = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 4);
+        IntVector high = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 8);
+        // row A walks the first half of the range, row B the second: two memory streams
+        int half = (r1 - r0 + 1) / 2;
+        int ra = r0;
+        int rb = Math.min(r0 + half, r1 - 1);
+        long rowA = ra * rowBytes;
+        long rowB = rb * rowBytes;
+        FloatVector accEA = FloatVector.zero(Simd.F256);
+        FloatVector accOA = accEA;
+        FloatVector accEB = accEA;
+        FloatVector accOB = accEA;
+        int b = 0;
+        for (int i = 0, n = (r1 - r0 + 1) / 2 * blocks; i < n; i++) {
+            long blkA = rowA + (long) b * BLOCK_BYTES;
+            long blkB = rowB + (long) b * BLOCK_BYTES;
+            IntVector hdrA = IntVector.fromMemorySegment(Simd.I128, w, blkA, Simd.LE);
+            IntVector hdrB = IntVector.fromMemorySegment(Simd.I128, w, blkB, Simd.LE);
+            IntVector aaA = hdrA.rearrange(HDR_A);
+            IntVector aaB = hdrB.rearrange(HDR_A);
+            ByteVector bytesA = aaA.blend(hdrA.rearrange(HDR_H).lanewise(VectorOperators.LSHR, hShift), HDR_ODD)
+                    .and(keep).or(aaA.lanewise(VectorOperators.LSHR, 2).and(high)).reinterpretAsBytes();
+            ByteVector bytesB = aaB.blend(hdrB.rearrange(HDR_H).lanewise(VectorOperators.LSHR, hShift), HDR_ODD)
+                    .and(keep).or(aaB.lanewise(VectorOperators.LSHR, 2).and(high)).reinterpretAsBytes();
+            FloatVector unitA = ((FloatVector) bytesA.convertShape(VectorOperators.B2F, Simd.F256, 0)).mul(0x1p-16f);
+            FloatVector unitB = ((FloatVector) bytesB.convertShape(VectorOperators.B2F, Simd.F256, 0)).mul(0x1p-16f);
             int o = yaOff + b * 256;
-            IntVector sE = IntVector.zero(Simd.I256);
-            IntVector sO = IntVector.zero(Simd.I256);
+            FloatVector sEA = FloatVector.zero(Simd.F256);
+            FloatVector sOA = sEA;
+            FloatVector sEB = sEA;
+            FloatVector sOB = sEA;
             for (int c = 0; c < 4; c++) {
-                IntVector v = IntVector.fromMemorySegment(Simd.I256, w, blk + QS + 32L * c, Simd.LE);
-                ShortVector lo0 = v.and(0x000F000F).reinterpretAsShorts();
-                ShortVector hi0 = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts();
-                ShortVector lo1 = v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts();
-                ShortVector hi1 = v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts();
                 int oc = o + 64 * c;
-                IntVector p = lo0.mul(ShortVector.fromArray(Simd.S256, ya, oc))
-                        .add(lo1.mul(ShortVector.fromArray(Simd.S256, ya, oc + 32))).reinterpretAsInts();
-                IntVector q = hi0.mul(ShortVector.fromArray(Simd.S256, ya, oc + 16))
-                        .add(hi1.mul(ShortVector.fromArray(Simd.S256, ya, oc + 48))).reinterpretAsInts();
-                p = p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
-                q = q.add(q.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
-                IntVector part = p.mul(sc.rearrange(c == 0 ? S0 : c == 1 ? S2 : c == 2 ? S4 : S6))
-                        .add(q.mul(sc.rearrange(c == 0 ? S1 : c == 1 ? S3 : c == 2 ? S5 : S7)));
+                ShortVector y0 = ShortVector.fromArray(Simd.S256, ya, oc);
+                ShortVector y1 = ShortVector.fromArray(Simd.S256, ya, oc + 16);
+                ShortVector y2 = ShortVector.fromArray(Simd.S256, ya, oc + 32);
+                ShortVector y3 = ShortVector.fromArray(Simd.S256, ya, oc + 48);
+                VectorShuffle<Float> ps = c == 0 ? S0 : c == 1 ? S2 : c == 2 ? S4 : S6;
+                VectorShuffle<Float> qs = c == 0 ? S1 : c == 1 ? S3 : c == 2 ? S5 : S7;
+                IntVector v = IntVector.fromMemorySegment(Simd.I256, w, blkA + QS + 32L * c, Simd.LE);
+                IntVector p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
+                        .reinterpretAsInts();
+                IntVector q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
+                        .reinterpretAsInts();
+                FloatVector partA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).mul(unitA.rearrange(ps));
+                partA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(qs), partA);
+                v = IntVector.fromMemorySegment(Simd.I256, w, blkB + QS + 32L * c, Simd.LE);
+                p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
+                        .reinterpretAsInts();
+                q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
+                        .reinterpretAsInts();
+                FloatVector partB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).mul(unitB.rearrange(ps));
+                partB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(qs), partB);
                 if ((c & 1) == 0) {
-                    sE = sE.add(part);
+                    sEA = sEA.add(partA);
+                    sEB = sEB.add(partB);
                 } else {
-                    sO = sO.add(part);
+                    sOA = sOA.add(partA);
+                    sOB = sOB.add(partB);
                 }
             }
             float dyb = dy[dyOff + b];
-            FloatVector ddy = FloatVector.broadcast(Simd.F256, Float.float16ToFloat((short) dd) * dyb);
-            FloatVector mdy = FloatVector.broadcast(Simd.F256, -(Float.float16ToFloat((short) (dd >>> 16)) * dyb));
-            accE = ((FloatVector) sE.convert(VectorOperators.I2F, 0)).fma(ddy, accE);
-            accO = ((FloatVector) sO.convert(VectorOperators.I2F, 0)).fma(ddy, accO);
-            accE = mn.mul(FloatVector.fromArray(Simd.F256, ks, ksOff + 16 * b)).fma(mdy, accE);
-            accO = mn.mul(FloatVector.fromArray(Simd.F256, ks, ksOff + 16 * b + 8)).fma(mdy, accO);
+            FloatVector bsE = FloatVector.fromArray(Simd.F256, ks, ksOff + 16 * b);
+            FloatVector bsO = FloatVector.fromArray(Simd.F256, ks, ksOff + 16 * b + 8);
+            int ddA = hdrA.lane(0);
+            int ddB = hdrB.lane(0);
+            FloatVector ddyA = FloatVector.broadcast(Simd.F256, Float.float16ToFloat((short) ddA) * dyb);
+            FloatVector mdyA = FloatVector.broadcast(Simd.F256, -(Float.float16ToFloat((short) (ddA >>> 16)) * dyb));
+            FloatVector ddyB = FloatVector.broadcast(Simd.F256, Float.float16ToFloat((short) ddB) * dyb);
+            FloatVector mdyB = FloatVector.broadcast(Simd.F256, -(Float.float16ToFloat((short) (ddB >>> 16)) * dyb));
+            FloatVector mnA = (FloatVector) bytesA.convertShape(VectorOperators.B2F, Simd.F256, 1);
+            FloatVector mnB = (FloatVector) bytesB.convertShape(VectorOperators.B2F, Simd.F256, 1);
+            accEA = mnA.mul(bsE).fma(mdyA, sEA.fma(ddyA, accEA));
+            accOA = mnA.mul(bsO).fma(mdyA, sOA.fma(ddyA, accOA));
+            accEB = mnB.mul(bsE).fma(mdyB, sEB.fma(ddyB, accEB));
+            accOB = mnB.mul(bsO).fma(mdyB, sOB.fma(ddyB, accOB));
+            if (++b == blocks) {
+                FloatVector h = accEA.add(accOA);
+                h = h.add(h.rearrange(Simd.XOR4_256));
+                h = h.add(h.rearrange(Simd.XOR2_256));
+                y[yOff + ra] = h.add(h.rearrange(Simd.XOR1_256)).lane(0);
+                h = accEB.add(accOB);
+                h = h.add(h.rearrange(Simd.XOR4_256));
+                h = h.add(h.rearrange(Simd.XOR2_256));
+                y[yOff + rb] = h.add(h.rearrange(Simd.XOR1_256)).lane(0);
+                accEA = FloatVector.zero(Simd.F256);
+                accOA = accEA;
+                accEB = accEA;
+                accOB = accEA;
+                b = 0;
+                ra += 1;
+                rb = Math.min(ra + half, r1 - 1);
+                rowA = ra * rowBytes;
+                rowB = rb * rowBytes;
+            }
         }
-        FloatVector h = accE.add(accO);
-        return Simd.tree8(h.lane(0), h.lane(1), h.lane(2), h.lane(3), h.lane(4), h.lane(5), h.lane(6), h.lane(7));
     }
 }

@@ -31,7 +31,9 @@ import jdk.incubator.vector.VectorShuffle;
  * qh pairs shifted into bits 4-5 and or-ed on, products with activations stored widened in the
  * matching order ({@link #activationOrder}). The {@code -32} is folded in per pair of products
  * with a bias the quantizer precomputes from the activations alone ({@code 32*(y_a + y_b)}), so
- * every 16-bit intermediate stays below 24,130 in magnitude.
+ * every 16-bit intermediate stays below 24,130 in magnitude; pairs are widened and scaled exactly
+ * in float lanes, two rows share activation loads and rows run as one flat loop over
+ * (row pair, block). Batches of 32 tokens or more take {@link KQuantGemm}.
  */
 public final class Q6KKernel {
     static final int BLOCK_BYTES = 210;
@@ -43,18 +45,18 @@ public final class Q6KKernel {
     static final int LAYOUT = 384;
 
     // 512 bits, half h: P takes scales 8h + j/4, Q scales 8h + 4 + j/4 of the 16.
-    private static final VectorShuffle<Integer> P0 = VectorShuffle.fromOp(Simd.I512, j -> j / 4);
-    private static final VectorShuffle<Integer> Q0 = VectorShuffle.fromOp(Simd.I512, j -> 4 + j / 4);
-    private static final VectorShuffle<Integer> P1 = VectorShuffle.fromOp(Simd.I512, j -> 8 + j / 4);
-    private static final VectorShuffle<Integer> Q1 = VectorShuffle.fromOp(Simd.I512, j -> 12 + j / 4);
+    private static final VectorShuffle<Float> P0 = VectorShuffle.fromOp(Simd.F512, j -> j / 4);
+    private static final VectorShuffle<Float> Q0 = VectorShuffle.fromOp(Simd.F512, j -> 4 + j / 4);
+    private static final VectorShuffle<Float> P1 = VectorShuffle.fromOp(Simd.F512, j -> 8 + j / 4);
+    private static final VectorShuffle<Float> Q1 = VectorShuffle.fromOp(Simd.F512, j -> 12 + j / 4);
     private static final VectorShuffle<Integer> DUP_LO = VectorShuffle.fromOp(Simd.I512, j -> j % 8);
     private static final VectorShuffle<Integer> DUP_HI = VectorShuffle.fromOp(Simd.I512, j -> 8 + j % 8);
     private static final VectorShuffle<Float> HALVES = VectorShuffle.iota(Simd.F512, 8, 1, true);
     // 256 bits, one span per load, scales of one half: span s takes 2s + j/4 (P) and 4 + 2s + j/4 (Q).
-    private static final VectorShuffle<Integer> G0 = VectorShuffle.fromOp(Simd.I256, j -> j / 4);
-    private static final VectorShuffle<Integer> G1 = VectorShuffle.fromOp(Simd.I256, j -> 2 + j / 4);
-    private static final VectorShuffle<Integer> G2 = VectorShuffle.fromOp(Simd.I256, j -> 4 + j / 4);
-    private static final VectorShuffle<Integer> G3 = VectorShuffle.fromOp(Simd.I256, j -> 6 + j / 4);
+    private static final VectorShuffle<Float> G0 = VectorShuffle.fromOp(Simd.F256, j -> j / 4);
+    private static final VectorShuffle<Float> G1 = VectorShuffle.fromOp(Simd.F256, j -> 2 + j / 4);
+    private static final VectorShuffle<Float> G2 = VectorShuffle.fromOp(Simd.F256, j -> 4 + j / 4);
+    private static final VectorShuffle<Float> G3 = VectorShuffle.fromOp(Simd.F256, j -> 6 + j / 4);
     /** Per-lane right shift that brings span 1's qh pairs (bits 2-3, 6-7) down to span 0's place. */
     private static final int[] SPAN_SHIFT = {0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2};
 
@@ -154,110 +156,243 @@ public final class Q6KKernel {
 
     static final MatMulKernel SIMD = (WeightTensor w, int r0, int r1, Activations a, float[] y, int stride) -> {
         a.requireSimd(GgmlType.Q8_K, w.cols());
+        if (KQuantGemm.suits(a.tokens())) {
+            KQuantGemm.q6k(w, r0, r1, a, y, stride);
+            return;
+        }
         MemorySegment data = w.data();
-        int cols = w.cols();
-        int blocks = cols / 256;
         long rowBytes = w.rowBytes();
-        int tokens = a.tokens();
-        for (int r = r0; r < r1; r++) {
-            long row = r * rowBytes;
-            for (int t = 0; t < tokens; t++) {
-                y[t * stride + r] = Simd.WIDE
-                        ? dot512(data, row, blocks, a.k6, t * blocks * LAYOUT, a.scales, t * blocks)
-                        : dot256(data, row, blocks, a.k6, t * blocks * LAYOUT, a.scales, t * blocks);
+        int blocks = w.cols() / 256;
+        if (Simd.WIDE) {
+            for (int t = 0; t < a.tokens(); t++) {
+                flat512(data, rowBytes, r0, r1, blocks, a.k6, t * blocks * LAYOUT, a.scales, t * blocks, y, t * stride);
             }
+            return;
+        }
+        for (int t = 0; t < a.tokens(); t++) {
+            flat256(data, rowBytes, r0, r1, blocks, a.k6, t * blocks * LAYOUT, a.scales, t * blocks, y, t * stride);
         }
     };
 
-    private static float dot512(MemorySegment w, long row, int blocks, short[] ya, int yaOff, float[] dy, int dyOff) {
-        FloatVector acc = FloatVector.zero(Simd.F512);
+    /**
+     * Rows {@code ra} and {@code rb} times every token, 512 bits, sharing activation loads; one
+     * load covers a 128-weight half. The pair sums are widened and scaled exactly as in
+     * {@link Q4KKernel} (integers below 2^24 in float lanes).
+     */
+    /**
+     * Rows r0..r1-1 times one token, two rows at a time, as one flat loop over (row pair, block):
+     * with 4 blocks per row (1024 columns) a loop per row would spend much of its time entering
+     * and leaving. An odd last row is paired with itself.
+     */
+    private static void flat512(MemorySegment w, long rowBytes, int r0, int r1, int blocks, short[] ya, int yaOff,
+            float[] dy, int dyOff, float[] y, int yOff) {
         IntVector spanShift = IntVector.fromArray(Simd.I512, SPAN_SHIFT, 0);
-        for (int b = 0; b < blocks; b++) {
-            long blk = row + (long) b * BLOCK_BYTES;
-            IntVector sc = (IntVector) ByteVector.fromMemorySegment(Simd.B128, w, blk + SCALES, Simd.LE)
-                    .convertShape(VectorOperators.B2I, Simd.I512, 0);
-            IntVector qhBoth = IntVector.fromMemorySegment(Simd.I512, w, blk + QH, Simd.LE);
+        // row A walks the first half of the range, row B the second: two memory streams
+        int half = (r1 - r0 + 1) / 2;
+        int ra = r0;
+        int rb = Math.min(r0 + half, r1 - 1);
+        long rowA = ra * rowBytes;
+        long rowB = rb * rowBytes;
+        FloatVector accA = FloatVector.zero(Simd.F512);
+        FloatVector accB = FloatVector.zero(Simd.F512);
+        int b = 0;
+        for (int i = 0, n = (r1 - r0 + 1) / 2 * blocks; i < n; i++) {
+            long blkA = rowA + (long) b * BLOCK_BYTES;
+            long blkB = rowB + (long) b * BLOCK_BYTES;
+            FloatVector unitA = ((FloatVector) ByteVector.fromMemorySegment(Simd.B128, w, blkA + SCALES, Simd.LE)
+                    .convertShape(VectorOperators.B2F, Simd.F512, 0)).mul(0x1p-16f);
+            FloatVector unitB = ((FloatVector) ByteVector.fromMemorySegment(Simd.B128, w, blkB + SCALES, Simd.LE)
+                    .convertShape(VectorOperators.B2F, Simd.F512, 0)).mul(0x1p-16f);
+            IntVector qhA = IntVector.fromMemorySegment(Simd.I512, w, blkA + QH, Simd.LE);
+            IntVector qhB = IntVector.fromMemorySegment(Simd.I512, w, blkB + QH, Simd.LE);
             int o = yaOff + b * LAYOUT;
-            IntVector s = IntVector.zero(Simd.I512);
+            FloatVector sA = FloatVector.zero(Simd.F512);
+            FloatVector sB = FloatVector.zero(Simd.F512);
             for (int h = 0; h < 2; h++) {
-                IntVector v = IntVector.fromMemorySegment(Simd.I512, w, blk + QL + 64L * h, Simd.LE);
-                IntVector hq = qhBoth.rearrange(h == 0 ? DUP_LO : DUP_HI).lanewise(VectorOperators.LSHR, spanShift);
-                ShortVector lo0 = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
-                        .reinterpretAsShorts();
-                ShortVector hi0 = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq.and(0x00300030))
-                        .reinterpretAsShorts();
-                ShortVector lo1 = v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
-                        .or(hq.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts();
-                ShortVector hi1 = v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
-                        .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts();
                 int oh = o + 192 * h;
-                IntVector p = lo0.mul(ShortVector.fromArray(Simd.S512, ya, oh))
-                        .add(lo1.mul(ShortVector.fromArray(Simd.S512, ya, oh + 64)))
-                        .sub(ShortVector.fromArray(Simd.S512, ya, oh + 128)).reinterpretAsInts();
-                IntVector q = hi0.mul(ShortVector.fromArray(Simd.S512, ya, oh + 32))
-                        .add(hi1.mul(ShortVector.fromArray(Simd.S512, ya, oh + 96)))
-                        .sub(ShortVector.fromArray(Simd.S512, ya, oh + 160)).reinterpretAsInts();
-                p = p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
-                q = q.add(q.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
-                s = s.add(p.mul(sc.rearrange(h == 0 ? P0 : P1))).add(q.mul(sc.rearrange(h == 0 ? Q0 : Q1)));
+                ShortVector y0 = ShortVector.fromArray(Simd.S512, ya, oh);
+                ShortVector y1 = ShortVector.fromArray(Simd.S512, ya, oh + 32);
+                ShortVector y2 = ShortVector.fromArray(Simd.S512, ya, oh + 64);
+                ShortVector y3 = ShortVector.fromArray(Simd.S512, ya, oh + 96);
+                ShortVector biasP = ShortVector.fromArray(Simd.S512, ya, oh + 128);
+                ShortVector biasQ = ShortVector.fromArray(Simd.S512, ya, oh + 160);
+                VectorShuffle<Integer> dup = h == 0 ? DUP_LO : DUP_HI;
+                VectorShuffle<Float> ps = h == 0 ? P0 : P1;
+                VectorShuffle<Float> qs = h == 0 ? Q0 : Q1;
+
+                IntVector v = IntVector.fromMemorySegment(Simd.I512, w, blkA + QL + 64L * h, Simd.LE);
+                IntVector hq = qhA.rearrange(dup).lanewise(VectorOperators.LSHR, spanShift);
+                IntVector p = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
+                        .reinterpretAsShorts().mul(y0)
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
+                                .or(hq.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts().mul(y2))
+                        .sub(biasP).reinterpretAsInts();
+                IntVector q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq.and(0x00300030))
+                        .reinterpretAsShorts().mul(y1)
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
+                                .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts().mul(y3))
+                        .sub(biasQ).reinterpretAsInts();
+                sA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(ps), sA);
+                sA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(qs), sA);
+
+                v = IntVector.fromMemorySegment(Simd.I512, w, blkB + QL + 64L * h, Simd.LE);
+                hq = qhB.rearrange(dup).lanewise(VectorOperators.LSHR, spanShift);
+                p = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
+                        .reinterpretAsShorts().mul(y0)
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
+                                .or(hq.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts().mul(y2))
+                        .sub(biasP).reinterpretAsInts();
+                q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq.and(0x00300030))
+                        .reinterpretAsShorts().mul(y1)
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
+                                .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts().mul(y3))
+                        .sub(biasQ).reinterpretAsInts();
+                sB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(ps), sB);
+                sB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(qs), sB);
             }
-            float ddy = Float.float16ToFloat(w.get(Bytes.SHORT_LE, blk + D)) * dy[dyOff + b];
-            acc = ((FloatVector) s.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Simd.F512, ddy), acc);
+            float dyb = dy[dyOff + b];
+            accA = sA.fma(FloatVector.broadcast(Simd.F512,
+                    Float.float16ToFloat(w.get(Bytes.SHORT_LE, blkA + D)) * dyb), accA);
+            accB = sB.fma(FloatVector.broadcast(Simd.F512,
+                    Float.float16ToFloat(w.get(Bytes.SHORT_LE, blkB + D)) * dyb), accB);
+            if (++b == blocks) {
+                // Simd.tree16 of both rows at once: row A in lanes 0-7, row B in lanes 8-15
+                FloatVector hv = accA.add(accA.rearrange(HALVES)).blend(accB.add(accB.rearrange(HALVES)), Simd.UPPER8);
+                hv = hv.add(hv.rearrange(Simd.XOR4));
+                hv = hv.add(hv.rearrange(Simd.XOR2));
+                hv = hv.add(hv.rearrange(Simd.XOR1));
+                y[yOff + ra] = hv.lane(0);
+                y[yOff + rb] = hv.lane(8);
+                accA = FloatVector.zero(Simd.F512);
+                accB = FloatVector.zero(Simd.F512);
+                b = 0;
+                ra += 1;
+                rb = Math.min(ra + half, r1 - 1);
+                rowA = ra * rowBytes;
+                rowB = rb * rowBytes;
+            }
         }
-        FloatVector h = acc.add(acc.rearrange(HALVES));
-        return Simd.tree8(h.lane(0), h.lane(1), h.lane(2), h.lane(3), h.lane(4), h.lane(5), h.lane(6), h.lane(7));
     }
 
-    private static float dot256(MemorySegment w, long row, int blocks, short[] ya, int yaOff, float[] dy, int dyOff) {
-        FloatVector accE = FloatVector.zero(Simd.F256);
-        FloatVector accO = FloatVector.zero(Simd.F256);
-        for (int b = 0; b < blocks; b++) {
-            long blk = row + (long) b * BLOCK_BYTES;
-            ByteVector scBytes = ByteVector.fromMemorySegment(Simd.B128, w, blk + SCALES, Simd.LE);
-            IntVector scLo = (IntVector) scBytes.convertShape(VectorOperators.B2I, Simd.I256, 0);
-            IntVector scHi = (IntVector) scBytes.convertShape(VectorOperators.B2I, Simd.I256, 1);
+    /**
+     * {@link #flat512} for 256-bit vectors: one 32-byte load per step, even and odd parity lanes in
+     * two accumulators.
+     */
+    private static void flat256(MemorySegment w, long rowBytes, int r0, int r1, int blocks, short[] ya, int yaOff,
+            float[] dy, int dyOff, float[] y, int yOff) {
+        // row A walks the first half of the range, row B the second: two memory streams
+        int half = (r1 - r0 + 1) / 2;
+        int ra = r0;
+        int rb = Math.min(r0 + half, r1 - 1);
+        long rowA = ra * rowBytes;
+        long rowB = rb * rowBytes;
+        FloatVector accEA = FloatVector.zero(Simd.F256);
+        FloatVector accOA = accEA;
+        FloatVector accEB = accEA;
+        FloatVector accOB = accEA;
+        int b = 0;
+        for (int i = 0, n = (r1 - r0 + 1) / 2 * blocks; i < n; i++) {
+            long blkA = rowA + (long) b * BLOCK_BYTES;
+            long blkB = rowB + (long) b * BLOCK_BYTES;
+            ByteVector scBytesA = ByteVector.fromMemorySegment(Simd.B128, w, blkA + SCALES, Simd.LE);
+            ByteVector scBytesB = ByteVector.fromMemorySegment(Simd.B128, w, blkB + SCALES, Simd.LE);
             int o = yaOff + b * LAYOUT;
-            IntVector sE = IntVector.zero(Simd.I256);
-            IntVector sO = IntVector.zero(Simd.I256);
+            FloatVector sEA = FloatVector.zero(Simd.F256);
+            FloatVector sOA = sEA;
+            FloatVector sEB = sEA;
+            FloatVector sOB = sEA;
             for (int g = 0; g < 4; g++) {
                 int h = g >> 1;
                 int span = g & 1;
-                IntVector v = IntVector.fromMemorySegment(Simd.I256, w, blk + QL + 32L * g, Simd.LE);
-                IntVector hq = IntVector.fromMemorySegment(Simd.I256, w, blk + QH + 32L * h, Simd.LE);
-                if (span == 1) {
-                    hq = hq.lanewise(VectorOperators.LSHR, 2);
-                }
-                ShortVector lo0 = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
-                        .reinterpretAsShorts();
-                ShortVector hi0 = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq.and(0x00300030))
-                        .reinterpretAsShorts();
-                ShortVector lo1 = v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
-                        .or(hq.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts();
-                ShortVector hi1 = v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
-                        .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts();
                 int og = o + 96 * g;
-                IntVector p = lo0.mul(ShortVector.fromArray(Simd.S256, ya, og))
-                        .add(lo1.mul(ShortVector.fromArray(Simd.S256, ya, og + 32)))
-                        .sub(ShortVector.fromArray(Simd.S256, ya, og + 64)).reinterpretAsInts();
-                IntVector q = hi0.mul(ShortVector.fromArray(Simd.S256, ya, og + 16))
-                        .add(hi1.mul(ShortVector.fromArray(Simd.S256, ya, og + 48)))
-                        .sub(ShortVector.fromArray(Simd.S256, ya, og + 80)).reinterpretAsInts();
-                p = p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
-                q = q.add(q.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
-                IntVector sc = h == 0 ? scLo : scHi;
-                IntVector part = p.mul(sc.rearrange(span == 0 ? G0 : G1)).add(q.mul(sc.rearrange(span == 0 ? G2 : G3)));
+                ShortVector y0 = ShortVector.fromArray(Simd.S256, ya, og);
+                ShortVector y1 = ShortVector.fromArray(Simd.S256, ya, og + 16);
+                ShortVector y2 = ShortVector.fromArray(Simd.S256, ya, og + 32);
+                ShortVector y3 = ShortVector.fromArray(Simd.S256, ya, og + 48);
+                ShortVector biasP = ShortVector.fromArray(Simd.S256, ya, og + 64);
+                ShortVector biasQ = ShortVector.fromArray(Simd.S256, ya, og + 80);
+                VectorShuffle<Float> ps = span == 0 ? G0 : G1;
+                VectorShuffle<Float> qs = span == 0 ? G2 : G3;
+                int qhShift = 2 * span;
+
+                FloatVector unit = ((FloatVector) scBytesA.convertShape(VectorOperators.B2F, Simd.F256, h))
+                        .mul(0x1p-16f);
+                IntVector v = IntVector.fromMemorySegment(Simd.I256, w, blkA + QL + 32L * g, Simd.LE);
+                IntVector hq = IntVector.fromMemorySegment(Simd.I256, w, blkA + QH + 32L * h, Simd.LE)
+                        .lanewise(VectorOperators.LSHR, qhShift);
+                IntVector p = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
+                        .reinterpretAsShorts().mul(y0)
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
+                                .or(hq.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts().mul(y2))
+                        .sub(biasP).reinterpretAsInts();
+                IntVector q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq.and(0x00300030))
+                        .reinterpretAsShorts().mul(y1)
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
+                                .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts().mul(y3))
+                        .sub(biasQ).reinterpretAsInts();
+                FloatVector partA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).mul(unit.rearrange(ps));
+                partA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unit.rearrange(qs), partA);
+
+                unit = ((FloatVector) scBytesB.convertShape(VectorOperators.B2F, Simd.F256, h)).mul(0x1p-16f);
+                v = IntVector.fromMemorySegment(Simd.I256, w, blkB + QL + 32L * g, Simd.LE);
+                hq = IntVector.fromMemorySegment(Simd.I256, w, blkB + QH + 32L * h, Simd.LE)
+                        .lanewise(VectorOperators.LSHR, qhShift);
+                p = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
+                        .reinterpretAsShorts().mul(y0)
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
+                                .or(hq.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts().mul(y2))
+                        .sub(biasP).reinterpretAsInts();
+                q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq.and(0x00300030))
+                        .reinterpretAsShorts().mul(y1)
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
+                                .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts().mul(y3))
+                        .sub(biasQ).reinterpretAsInts();
+                FloatVector partB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).mul(unit.rearrange(ps));
+                partB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unit.rearrange(qs), partB);
                 if (span == 0) {
-                    sE = sE.add(part);
+                    sEA = sEA.add(partA);
+                    sEB = sEB.add(partB);
                 } else {
-                    sO = sO.add(part);
+                    sOA = sOA.add(partA);
+                    sOB = sOB.add(partB);
                 }
             }
-            FloatVector ddy = FloatVector.broadcast(Simd.F256,
-                    Float.float16ToFloat(w.get(Bytes.SHORT_LE, blk + D)) * dy[dyOff + b]);
-            accE = ((FloatVector) sE.convert(VectorOperators.I2F, 0)).fma(ddy, accE);
-            accO = ((FloatVector) sO.convert(VectorOperators.I2F, 0)).fma(ddy, accO);
+            float dyb = dy[dyOff + b];
+            FloatVector ddyA = FloatVector.broadcast(Simd.F256, Float.float16ToFloat(w.get(Bytes.SHORT_LE, blkA + D))
+                    * dyb);
+            FloatVector ddyB = FloatVector.broadcast(Simd.F256, Float.float16ToFloat(w.get(Bytes.SHORT_LE, blkB + D))
+                    * dyb);
+            accEA = sEA.fma(ddyA, accEA);
+            accOA = sOA.fma(ddyA, accOA);
+            accEB = sEB.fma(ddyB, accEB);
+            accOB = sOB.fma(ddyB, accOB);
+            if (++b == blocks) {
+                FloatVector hv = accEA.add(accOA);
+                hv = hv.add(hv.rearrange(Simd.XOR4_256));
+                hv = hv.add(hv.rearrange(Simd.XOR2_256));
+                y[yOff + ra] = hv.add(hv.rearrange(Simd.XOR1_256)).lane(0);
+                hv = accEB.add(accOB);
+                hv = hv.add(hv.rearrange(Simd.XOR4_256));
+                hv = hv.add(hv.rearrange(Simd.XOR2_256));
+                y[yOff + rb] = hv.add(hv.rearrange(Simd.XOR1_256)).lane(0);
+                accEA = FloatVector.zero(Simd.F256);
+                accOA = accEA;
+                accEB = accEA;
+                accOB = accEA;
+                b = 0;
+                ra += 1;
+                rb = Math.min(ra + half, r1 - 1);
+                rowA = ra * rowBytes;
+                rowB = rb * rowBytes;
+            }
         }
-        FloatVector h = accE.add(accO);
-        return Simd.tree8(h.lane(0), h.lane(1), h.lane(2), h.lane(3), h.lane(4), h.lane(5), h.lane(6), h.lane(7));
     }
 }

@@ -90,7 +90,8 @@ public final class Q8_0Kernel {
             IntVector p = even.mul(ShortVector.fromArray(Simd.S256, ya, o))
                     .add(odd.mul(ShortVector.fromArray(Simd.S256, ya, o + 16))).reinterpretAsInts();
             // each 16-bit half may be near 2^15, so widen both before adding
-            p = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
+            p = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p
+                    .lanewise(VectorOperators.ASHR, 16));
             FloatVector ddy = FloatVector.broadcast(Simd.F256,
                     Float.float16ToFloat(w.get(Bytes.SHORT_LE, blk + D)) * dy[dyOff + b]);
             FloatVector s = (FloatVector) p.convert(VectorOperators.I2F, 0);

@@ -20,7 +20,8 @@ public final class RandomWeights {
     /** A {@code rows x cols} matrix of {@code type} allocated in {@code arena}. */
     public static WeightTensor matrix(GgmlType type, int rows, int cols, long seed, Arena arena) {
         if (cols % type.blockSize() != 0) {
-            throw new IllegalArgumentException(cols + " columns are not whole " + type + " blocks of " + type.blockSize());
+            throw new IllegalArgumentException(cols + " columns are not whole " + type + " blocks of " + type
+                    .blockSize());
         }
         long bytes = (long) rows * (cols / type.blockSize()) * type.bytesPerBlock();
         MemorySegment data = arena.allocate(bytes, 64);

@@ -6,8 +6,10 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -43,6 +45,17 @@ final class Simd {
     static final VectorSpecies<Short> S256 = ShortVector.SPECIES_256;
     static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
     static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
+
+    /** Lanes 8-15 of a 512-bit float vector. */
+    static final VectorMask<Float> UPPER8 = VectorMask.fromLong(F512, 0xFF00);
+    /** Lane i takes lane i^4, i^2, i^1: the levels of {@link #tree8} done lane-wise on two 8-lane halves. */
+    static final VectorShuffle<Float> XOR4 = VectorShuffle.fromOp(F512, i -> i ^ 4);
+    static final VectorShuffle<Float> XOR2 = VectorShuffle.fromOp(F512, i -> i ^ 2);
+    static final VectorShuffle<Float> XOR1 = VectorShuffle.fromOp(F512, i -> i ^ 1);
+
+    static final VectorShuffle<Float> XOR4_256 = VectorShuffle.fromOp(F256, i -> i ^ 4);
+    static final VectorShuffle<Float> XOR2_256 = VectorShuffle.fromOp(F256, i -> i ^ 2);
+    static final VectorShuffle<Float> XOR1_256 = VectorShuffle.fromOp(F256, i -> i ^ 1);
 
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);

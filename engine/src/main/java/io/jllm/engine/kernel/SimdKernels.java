@@ -1,8 +1,12 @@
 package io.jllm.engine.kernel;
 
 import io.jllm.engine.kv.KvSequence;
+import io.jllm.engine.kv.KvType;
 import io.jllm.engine.kv.PagedKvCache;
+import io.jllm.engine.model.WeightTensor;
 import io.jllm.gguf.GgmlType;
+import java.lang.foreign.Arena;
+import java.util.SplittableRandom;
 
 /**
  * The Vector API kernels: bit-identical to {@link ReferenceKernels} (see {@link Simd} for why),
@@ -46,6 +50,57 @@ public final class SimdKernels implements KernelSet {
     @Override
     public void quantize(GgmlType weightType, float[] x, int tokens, int cols, Activations out) {
         ActivationQuantizer.quantizeSimd(KernelSet.activationFormat(weightType), x, tokens, cols, out);
+    }
+
+    /**
+     * Runs every kernel on small random data for about {@code millis} milliseconds, so that C2 has
+     * compiled them before real work arrives: interpreted or C1-compiled Vector API code is a few
+     * hundred times slower, and a fresh JVM would otherwise spend its first seconds of generation
+     * there. Meant for engine start-up; allocates only here, never in the kernels.
+     */
+    public static void warmUp(long millis) {
+        if (!supported()) {
+            return;
+        }
+        GgmlType[] types = {GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.F16, GgmlType.BF16,
+            GgmlType.F32};
+        int rows = 4;
+        int cols = 1024;
+        int batch = KQuantGemm.MIN_TOKENS;
+        try (Arena arena = Arena.ofConfined(); PagedKvCache cache = new PagedKvCache(1, 128, 16, 2, KvType.F16)) {
+            SplittableRandom random = new SplittableRandom(1);
+            float[] x = new float[batch * cols];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) random.nextGaussian();
+            }
+            WeightTensor[] weights = new WeightTensor[types.length];
+            for (int i = 0; i < types.length; i++) {
+                weights[i] = RandomWeights.matrix(types[i], rows, cols, i, arena);
+            }
+            Activations one = new Activations(cols);
+            Activations many = new Activations(batch * cols);
+            float[] y = new float[batch * rows];
+            KvSequence seq = new KvSequence(cache);
+            seq.reserve(16);
+            for (int p = 0; p < 16; p++) {
+                cache.store(0, seq.slot(p), x, p * 128, x, 2048 + p * 128);
+            }
+            float[] out = new float[256];
+            float[] scores = new float[32];
+            long end = System.nanoTime() + millis * 1_000_000L;
+            do {
+                for (int i = 0; i < types.length; i++) {
+                    MatMulKernel kernel = INSTANCE.matmul(types[i]);
+                    INSTANCE.quantize(types[i], x, 1, cols, one);
+                    kernel.matmul(weights[i], 0, rows, one, y, rows);
+                    if (types[i] == GgmlType.Q4_K || types[i] == GgmlType.Q6_K) {
+                        INSTANCE.quantize(types[i], x, batch, cols, many);
+                        kernel.matmul(weights[i], 0, rows, many, y, rows);
+                    }
+                }
+                INSTANCE.attention(cache, 0, seq, 15, 0, 2, 128, 0.1f, x, 0, out, 0, scores);
+            } while (System.nanoTime() < end);
+        }
     }
 
     @Override

@@ -60,6 +60,7 @@ public final class Qwen3Forward {
     private final AttentionOp attentionOp = new AttentionOp();
     private ForwardBatch batch;
     private int layer;
+    private ForwardProfile profile;
 
     /**
      * @param maxTokens     the most tokens one batch may hold
@@ -88,7 +89,8 @@ public final class Qwen3Forward {
         this.rope = new float[maxTokens * c.headDim()];
         this.logits = new float[maxLogitRows * c.vocabSize()];
         int positions = Math.min(c.contextLength(), cache.totalBlocks() * cache.blockSize());
-        this.scores = new float[pool.size()][positions];
+        // twice the positions: the SIMD attention then serves two query heads per pass over the cache
+        this.scores = new float[pool.size()][2 * positions];
         this.act = new Activations(maxTokens * widest);
         this.attnScale = 1.0f / (float) Math.sqrt(c.headDim());
     }
@@ -103,6 +105,45 @@ public final class Qwen3Forward {
 
     public int maxLogitRows() {
         return maxLogitRows;
+    }
+
+    /**
+     * Runs forward passes over dummy tokens for about {@code millis} milliseconds, with the batch
+     * shapes serving uses (one token, a few, a prefill chunk), so that the JIT has compiled every
+     * path before real requests come: Vector API code is hundreds of times slower until C2 has
+     * compiled it, and C2 needs both time and these calls to get there. Call before the scheduler
+     * starts; uses and returns a few cache blocks.
+     */
+    public void warmUp(long millis) {
+        int widest = Math.min(maxTokens, 64);
+        KvSequence seq = new KvSequence(cache);
+        ForwardBatch b = new ForwardBatch(widest);
+        int[] sizes = {1, 3, Math.min(widest, 32), widest};
+        try {
+            if (!seq.reserve(widest)) {
+                return;
+            }
+            long end = System.nanoTime() + millis * 1_000_000L;
+            for (int i = 0; System.nanoTime() < end; i++) {
+                int n = sizes[i % sizes.length];
+                b.clear();
+                for (int t = 0; t < n; t++) {
+                    b.add((t * 7919 + i) % c.vocabSize(), t, seq, t == n - 1);
+                }
+                forward(b);
+            }
+        } finally {
+            seq.release();
+        }
+    }
+
+    /** Attaches (or with null detaches) a profile that accumulates the time of each op. */
+    public void setProfile(ForwardProfile profile) {
+        this.profile = profile;
+    }
+
+    public ForwardProfile profile() {
+        return profile;
     }
 
     /** Logits of the last pass: row {@code r} (see {@link ForwardBatch#add}) at {@code r * vocabSize}. */
@@ -124,6 +165,8 @@ public final class Qwen3Forward {
                     + " logit rows exceeds " + maxTokens + " / " + maxLogitRows);
         }
         this.batch = b;
+        ForwardProfile p = profile;
+        long t0 = p == null ? 0 : System.nanoTime();
         int dim = c.dim();
         for (int t = 0; t < n; t++) {
             int token = b.tokens[t];
@@ -133,24 +176,33 @@ public final class Qwen3Forward {
             embeddingCodec.dequantize(w.tokenEmbedding.data(), w.tokenEmbedding.rowOffset(token), x, t * dim, dim);
             Rope.table(b.positions[t], c.headDim(), c.ropeBase(), c.ropeFreqScale(), rope, t * c.headDim());
         }
+        t0 = p == null ? 0 : p.add(ForwardProfile.Op.EMBED, t0);
         for (layer = 0; layer < c.layers(); layer++) {
             Qwen3Weights.Layer lw = w.layers[layer];
             rmsNormRows(x, xn, n, dim, lw.attnNorm());
-            matmul(xn, n, dim, lw.wq(), q, lw.wk(), k, lw.wv(), v);
+            t0 = p == null ? 0 : p.add(ForwardProfile.Op.NORM, t0);
+            t0 = matmul(xn, n, dim, lw.wq(), q, lw.wk(), k, lw.wv(), v, ForwardProfile.Op.MATMUL_QKV, t0);
             normAndRope(n, lw);
+            t0 = p == null ? 0 : p.add(ForwardProfile.Op.QK_NORM_ROPE, t0);
             for (int t = 0; t < n; t++) {
                 cache.store(layer, b.sequences[t].slot(b.positions[t]), k, t * c.kvDim(), v, t * c.kvDim());
             }
+            t0 = p == null ? 0 : p.add(ForwardProfile.Op.KV_STORE, t0);
             attentionOp.tokens = n;
             pool.run(attentionOp, n * c.kvHeads());
-            matmul(att, n, c.qDim(), lw.wo(), tmp, null, null, null, null);
+            t0 = p == null ? 0 : p.add(ForwardProfile.Op.ATTENTION, t0);
+            t0 = matmul(att, n, c.qDim(), lw.wo(), tmp, null, null, null, null, ForwardProfile.Op.MATMUL_O, t0);
             addInPlace(x, tmp, n * dim);
+            t0 = p == null ? 0 : p.add(ForwardProfile.Op.RESIDUAL, t0);
 
             rmsNormRows(x, xn, n, dim, lw.ffnNorm());
-            matmul(xn, n, dim, lw.ffnGate(), gate, lw.ffnUp(), up, null, null);
+            t0 = p == null ? 0 : p.add(ForwardProfile.Op.NORM, t0);
+            t0 = matmul(xn, n, dim, lw.ffnGate(), gate, lw.ffnUp(), up, null, null, ForwardProfile.Op.MATMUL_GATE_UP, t0);
             swiglu(n * c.ffnDim());
-            matmul(gate, n, c.ffnDim(), lw.ffnDown(), tmp, null, null, null, null);
+            t0 = p == null ? 0 : p.add(ForwardProfile.Op.SWIGLU, t0);
+            t0 = matmul(gate, n, c.ffnDim(), lw.ffnDown(), tmp, null, null, null, null, ForwardProfile.Op.MATMUL_DOWN, t0);
             addInPlace(x, tmp, n * dim);
+            t0 = p == null ? 0 : p.add(ForwardProfile.Op.RESIDUAL, t0);
         }
         int rows = b.logitRows();
         for (int r = 0; r < rows; r++) {
@@ -158,13 +210,16 @@ public final class Qwen3Forward {
             Norms.rmsNorm(x, t * dim, xn, r * dim, dim, w.outputNorm.data(), c.rmsEps());
         }
         if (rows > 0) {
-            matmul(xn, rows, dim, w.output, logits, null, null, null, null);
+            t0 = matmul(xn, rows, dim, w.output, logits, null, null, null, null, ForwardProfile.Op.LM_HEAD, t0);
         }
         for (int t = 0; t < n; t++) {
             KvSequence s = b.sequences[t];
             if (s.length() < b.positions[t] + 1) {
                 s.setLength(b.positions[t] + 1);
             }
+        }
+        if (p != null) {
+            p.pass(n);
         }
         this.batch = null;
     }
@@ -210,6 +265,26 @@ public final class Qwen3Forward {
      * Up to three products of the same input (Q/K/V, gate/up) in one dispatch. The activations
      * are converted once; all three must read the same activation format, else they run apart.
      */
+    /** As {@link #matmul(float[], int, int, WeightTensor, float[], WeightTensor, float[], WeightTensor, float[])}, timed as {@code op}; returns the time now. */
+    private long matmul(float[] in, int n, int cols, WeightTensor w1, float[] y1, WeightTensor w2, float[] y2,
+            WeightTensor w3, float[] y3, ForwardProfile.Op op, long start) {
+        ForwardProfile p = profile;
+        if (p == null) {
+            matmul(in, n, cols, w1, y1, w2, y2, w3, y3);
+            return 0;
+        }
+        quantizeNanos = 0;
+        matmul(in, n, cols, w1, y1, w2, y2, w3, y3);
+        long now = System.nanoTime();
+        // the activation conversion was timed inside; the rest of the time is the product's
+        p.addNanos(ForwardProfile.Op.QUANTIZE, quantizeNanos);
+        p.addNanos(op, now - start - quantizeNanos);
+        return now;
+    }
+
+    /** Time spent converting activations in the current timed matmul. */
+    private long quantizeNanos;
+
     private void matmul(float[] in, int n, int cols, WeightTensor w1, float[] y1, WeightTensor w2, float[] y2,
             WeightTensor w3, float[] y3) {
         GgmlType format = KernelSet.activationFormat(w1.type());
@@ -225,7 +300,13 @@ public final class Qwen3Forward {
             }
             return;
         }
-        kernels.quantize(w1.type(), in, n, cols, act);
+        if (profile != null) {
+            long start = System.nanoTime();
+            kernels.quantize(w1.type(), in, n, cols, act);
+            quantizeNanos += System.nanoTime() - start;
+        } else {
+            kernels.quantize(w1.type(), in, n, cols, act);
+        }
         MatMulOp op = matmulOp;
         op.parts = 0;
         op.add(w1, y1);

@@ -263,6 +263,8 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     private void step() {
+        io.jllm.engine.model.ForwardProfile profile = forward.profile();
+        long t0 = profile == null ? 0 : System.nanoTime();
         planTokens();
         batch.clear();
         for (Sequence s : running) {
@@ -280,6 +282,9 @@ public final class BatchScheduler implements AutoCloseable {
         if (batch.size() == 0) {
             return;
         }
+        if (profile != null) {
+            t0 = profile.add(io.jllm.engine.model.ForwardProfile.Op.SCHEDULE, t0);
+        }
         try {
             forward.forward(batch);
         } catch (RuntimeException | Error e) {
@@ -292,9 +297,15 @@ public final class BatchScheduler implements AutoCloseable {
             return;
         }
         steps.incrementAndGet();
+        if (profile != null) {
+            t0 = System.nanoTime();
+        }
         sampleOp.prepare();
         pool.run(sampleOp, sampleOp.count);
         long now = System.nanoTime();
+        if (profile != null) {
+            t0 = profile.add(io.jllm.engine.model.ForwardProfile.Op.SAMPLE, t0);
+        }
         for (int i = running.size() - 1; i >= 0; i--) {
             Sequence s = running.get(i);
             if (prefixCache != null) {
@@ -324,6 +335,9 @@ public final class BatchScheduler implements AutoCloseable {
             }
         }
         runningCount = running.size();
+        if (profile != null) {
+            profile.add(io.jllm.engine.model.ForwardProfile.Op.SCHEDULE, t0);
+        }
     }
 
     /**

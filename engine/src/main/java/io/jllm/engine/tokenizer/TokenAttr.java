@@ -1,5 +1,7 @@
 package io.jllm.engine.tokenizer;
 
+import io.jllm.gguf.GgufTokenType;
+
 /**
  * Token attribute bits as llama.cpp keeps them (llama.h {@code llama_token_attr}): the file's type
  * becomes one bit, and llama.cpp's name-based rules may add CONTROL or UNUSED to it.
@@ -15,7 +17,7 @@ final class TokenAttr {
     private TokenAttr() {
     }
 
-    static int of(TokenType type) {
+    static int of(GgufTokenType type) {
         return switch (type) {
             case UNDEFINED -> 0;
             case NORMAL -> NORMAL;

@@ -1,5 +1,6 @@
 package io.jllm.engine.tokenizer;
 
+import io.jllm.gguf.GgufTokenType;
 import io.jllm.engine.model.ModelFormatException;
 import io.jllm.gguf.GgufArray;
 import io.jllm.gguf.GgufMetadata;
@@ -34,7 +35,7 @@ public final class Vocabulary {
     public static final List<String> SUPPORTED_PRE = List.of("qwen2", "deepseek-r1-qwen");
 
     private final String[] texts;
-    private final TokenType[] types;
+    private final GgufTokenType[] types;
     private final int[] attrs;
     private final byte[][] pieces;
     private final Map<String, Integer> idsByText;
@@ -45,7 +46,7 @@ public final class Vocabulary {
     private final boolean addEos;
     private final List<String> warnings;
 
-    private Vocabulary(String[] texts, TokenType[] types, int[] attrs, Map<String, Integer> idsByText,
+    private Vocabulary(String[] texts, GgufTokenType[] types, int[] attrs, Map<String, Integer> idsByText,
                        BpeMerges merges, SpecialTokenRules.Ids special, boolean addBos, boolean addEos,
                        List<String> warnings) {
         this.texts = texts;
@@ -97,7 +98,7 @@ public final class Vocabulary {
         if (texts.length == 0) {
             throw new ModelFormatException(KEY_TOKENS + " is empty");
         }
-        TokenType[] types = tokenTypes(md, texts.length);
+        GgufTokenType[] types = tokenTypes(md, texts.length);
         List<String> warnings = new ArrayList<>();
         Map<String, Integer> idsByText = HashMap.newHashMap(texts.length);
         int[] attrs = new int[texts.length];
@@ -132,7 +133,7 @@ public final class Vocabulary {
         return texts[id];
     }
 
-    public TokenType type(int id) {
+    public GgufTokenType type(int id) {
         checkId(id);
         return types[id];
     }
@@ -251,10 +252,10 @@ public final class Vocabulary {
         return new ModelFormatException(key + " " + problem);
     }
 
-    private static TokenType[] tokenTypes(GgufMetadata md, int n) {
-        TokenType[] types = new TokenType[n];
+    private static GgufTokenType[] tokenTypes(GgufMetadata md, int n) {
+        GgufTokenType[] types = new GgufTokenType[n];
         if (!md.has(KEY_TOKEN_TYPE)) {
-            java.util.Arrays.fill(types, TokenType.NORMAL); // llama.cpp: no types means all normal
+            java.util.Arrays.fill(types, GgufTokenType.NORMAL); // llama.cpp: no types means all normal
             return types;
         }
         GgufArray a = (GgufArray) require(md, KEY_TOKEN_TYPE, GgufValueType.ARRAY).value();
@@ -267,7 +268,7 @@ public final class Vocabulary {
                     + " entries for " + n + " tokens");
         }
         for (int i = 0; i < n; i++) {
-            types[i] = TokenType.byId((int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, values[i])));
+            types[i] = GgufTokenType.byId((int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, values[i])));
         }
         return types;
     }

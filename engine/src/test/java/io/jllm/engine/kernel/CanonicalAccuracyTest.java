@@ -72,7 +72,8 @@ class CanonicalAccuracyTest {
                     long blk = w.rowOffset(r) + b * 210L;
                     long s = 0;
                     for (int i = 0; i < 256; i++) {
-                        s += (long) Bytes.i8(data, blk + 192 + i / 16) * Q6KKernel.weight(data, blk, i) * a.qs[256 * b + i];
+                        s += (long) Bytes.i8(data, blk + 192 + i / 16) * Q6KKernel.weight(data, blk, i) * a.qs[256 * b
+                                + i];
                     }
                     double term = Bytes.f16(data, blk + 208) * (double) a.scales[b] * s;
                     exact += term;
@@ -107,6 +108,7 @@ class CanonicalAccuracyTest {
 
     private static void assertWithin(float actual, double exact, double bound, String what) {
         assertTrue(Math.abs(actual - exact) <= bound,
-                what + ": " + actual + " vs exact " + exact + ", error " + Math.abs(actual - exact) + " > bound " + bound);
+                what + ": " + actual + " vs exact " + exact + ", error " + Math.abs(actual - exact) + " > bound "
+                        + bound);
     }
 }

@@ -21,7 +21,7 @@ class SimdAttentionTest {
     void matchesTheReferenceForCacheTypesHeadSizesGroupsAndLengths() {
         for (KvType type : KvType.values()) {
             for (int headDim : new int[] {64, 128, 24}) {
-                for (int group : new int[] {1, 2}) {
+                for (int group : new int[] {1, 2, 3}) {
                     check(type, headDim, group, new int[] {0, 1, 16, 17, 100});
                 }
             }
@@ -66,13 +66,16 @@ class SimdAttentionTest {
             for (int pos : positions) {
                 for (int kvHead = 0; kvHead < kvHeads; kvHead++) {
                     float[] expected = new float[q.length];
-                    float[] actual = new float[q.length];
                     Attention.reference(cache, 1, seq, pos, kvHead, group, headDim, scale, q, 0, expected, 0,
                             new float[pos + 1]);
-                    SimdKernels.INSTANCE.attention(cache, 1, seq, pos, kvHead, group, headDim, scale, q, 0, actual, 0,
-                            new float[pos + 1]);
-                    SimdMatMulTest.assertSameBits(expected, actual,
-                            type + " headDim " + headDim + " group " + group + " pos " + pos + " kvHead " + kvHead);
+                    // the smallest scratch takes one query head at a time, a double one two at a time
+                    for (int scratch : new int[] {pos + 1, 2 * (pos + 1)}) {
+                        float[] actual = new float[q.length];
+                        SimdKernels.INSTANCE.attention(cache, 1, seq, pos, kvHead, group, headDim, scale, q, 0, actual,
+                                0, new float[scratch]);
+                        SimdMatMulTest.assertSameBits(expected, actual, type + " headDim " + headDim + " group " + group
+                                + " pos " + pos + " kvHead " + kvHead + " scratch " + scratch);
+                    }
                 }
             }
         }

@@ -41,6 +41,14 @@ class SimdMatMulTest {
         assertTrue(SimdKernels.vectorBits() == 256 || SimdKernels.vectorBits() == 512);
     }
 
+    @Test
+    void warmUpRunsEveryKernelWithinItsBudget() {
+        long start = System.nanoTime();
+        SimdKernels.warmUp(50);
+        // one round always runs; interpreted, it takes well under the generous bound given here
+        assertTrue(System.nanoTime() - start < 30_000_000_000L, "warm-up overran its budget");
+    }
+
     static Stream<Arguments> shapes() {
         return Stream.of(
                 shapes(GgmlType.Q4_K, 256, 512, 1024, 3072),
@@ -78,7 +86,8 @@ class SimdMatMulTest {
     @ParameterizedTest(name = "{0} {1}x{2}")
     @MethodSource("shapes")
     void aTokensResultDoesNotDependOnItsBatchOrTheRowRange(GgmlType type, int rows, int cols) {
-        int tokens = 9;
+        // 40 tokens: large batches of K-quants take the float-GEMM path, single tokens the integer one
+        int tokens = 40;
         try (Arena arena = Arena.ofConfined()) {
             WeightTensor w = RandomWeights.matrix(type, rows, cols, 7L * rows + cols, arena);
             float[] x = KernelFixtures.activations(tokens * cols, 99L + cols);
@@ -188,7 +197,8 @@ class SimdMatMulTest {
     static void assertSameBits(float[] expected, float[] actual, String what) {
         for (int i = 0; i < expected.length; i++) {
             if (KernelFixtures.bits(expected[i]) != KernelFixtures.bits(actual[i])) {
-                throw new AssertionError(what + ": element " + i + " expected " + expected[i] + " but was " + actual[i]);
+                throw new AssertionError(what + ": element " + i + " expected " + expected[i] + " but was "
+                        + actual[i]);
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.jllm.engine.tokenizer;
 
+import io.jllm.gguf.GgufTokenType;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,15 +25,15 @@ class VocabularyTest {
         List<Integer> types = new ArrayList<>();
         for (int b = 0; b < 256; b++) {
             tokens.add(String.valueOf(ByteLevel.encode(b)));
-            types.add(TokenType.NORMAL.id());
+            types.add(GgufTokenType.NORMAL.id());
         }
         tokens.add("ab");
-        types.add(TokenType.NORMAL.id());
+        types.add(GgufTokenType.NORMAL.id());
         tokens.add("abc");
-        types.add(TokenType.NORMAL.id());
+        types.add(GgufTokenType.NORMAL.id());
         for (String e : extra) {
             tokens.add(e);
-            types.add(e.startsWith("<|") ? TokenType.CONTROL.id() : TokenType.USER_DEFINED.id());
+            types.add(e.startsWith("<|") ? GgufTokenType.CONTROL.id() : GgufTokenType.USER_DEFINED.id());
         }
         Map<String, GgufValue> kv = new LinkedHashMap<>();
         kv.put(Vocabulary.KEY_MODEL, GgufValue.string("gpt2"));
@@ -147,7 +148,7 @@ class VocabularyTest {
     void aNormalTokenOutsideTheByteAlphabetIsRejected() {
         Map<String, GgufValue> kv = tiny("<|end|>");
         long[] types = ((long[]) ((GgufArray) kv.get(Vocabulary.KEY_TOKEN_TYPE).value()).elements()).clone();
-        types[258] = TokenType.NORMAL.id();
+        types[258] = GgufTokenType.NORMAL.id();
         String[] tokens = ((String[]) ((GgufArray) kv.get(Vocabulary.KEY_TOKENS).value()).elements()).clone();
         tokens[258] = "a b"; // a literal space is not in the byte-level alphabet
         kv.put(Vocabulary.KEY_TOKENS, GgufValue.array(GgufArray.ofStrings(tokens)));
@@ -167,12 +168,12 @@ class VocabularyTest {
     @Test
     void qwen3TokenClasses() {
         Vocabulary v = Qwen3Tokenizers.tokenizer().vocabulary();
-        assertEquals(TokenType.CONTROL, v.type(151_644));
-        assertEquals(TokenType.CONTROL, v.type(151_659), "<|fim_prefix|>: special=false in HF, CONTROL by its name");
-        assertEquals(TokenType.USER_DEFINED, v.type(151_667));
-        assertEquals(TokenType.UNUSED, v.type(151_669));
+        assertEquals(GgufTokenType.CONTROL, v.type(151_644));
+        assertEquals(GgufTokenType.CONTROL, v.type(151_659), "<|fim_prefix|>: special=false in HF, CONTROL by its name");
+        assertEquals(GgufTokenType.USER_DEFINED, v.type(151_667));
+        assertEquals(GgufTokenType.UNUSED, v.type(151_669));
         assertEquals("[PAD151669]", v.text(151_669));
-        assertEquals(TokenType.NORMAL, v.type(128_247));
+        assertEquals(GgufTokenType.NORMAL, v.type(128_247));
         assertTrue(v.isControl(128_247), "</s> made CONTROL by llama.cpp's end-of-generation names");
         assertFalse(v.isControl(151_667));
         assertEquals(151_643, v.pad());

@@ -1,5 +1,6 @@
 package io.jllm.models.hf;
 
+import io.jllm.gguf.GgufTokenType;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

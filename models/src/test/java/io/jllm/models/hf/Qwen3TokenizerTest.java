@@ -1,5 +1,6 @@
 package io.jllm.models.hf;
 
+import io.jllm.gguf.GgufTokenType;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,7 +1,11 @@
-package io.jllm.engine.tokenizer;
+package io.jllm.gguf;
 
-/** A token's type as GGUF's {@code tokenizer.ggml.token_type} stores it (llama.h {@code llama_token_type}). */
-public enum TokenType {
+/**
+ * A token's type as {@code tokenizer.ggml.token_type} stores it: the values of gguf-py's
+ * {@code TokenType} (gguf-py/gguf/constants.py), which llama.cpp reads back as
+ * {@code llama_token_type} (src/llama-vocab.cpp). Written by converters, read by tokenizers.
+ */
+public enum GgufTokenType {
     UNDEFINED(0),
     NORMAL(1),
     UNKNOWN(2),
@@ -14,17 +18,18 @@ public enum TokenType {
 
     private final int id;
 
-    TokenType(int id) {
+    GgufTokenType(int id) {
         this.id = id;
     }
 
+    /** The INT32 value stored in the file. */
     public int id() {
         return id;
     }
 
     /** The type with this id; ids GGUF does not define read as {@link #UNDEFINED}, as llama.cpp reads them. */
-    public static TokenType byId(int id) {
-        for (TokenType t : values()) {
+    public static GgufTokenType byId(int id) {
+        for (GgufTokenType t : values()) {
             if (t.id == id) {
                 return t;
             }
