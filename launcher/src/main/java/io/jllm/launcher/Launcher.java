@@ -29,6 +29,12 @@ public final class Launcher {
     static final String VECTOR_MODULE = "jdk.incubator.vector";
     static final int REQUIRED_FEATURE = 25;
     private static final String CHILD_PROPERTY = "jllm.launcher.child";
+    /**
+     * Heap settings for a process whose large data lives off-heap (mapped weights, KV cache): give
+     * freed heap back to the OS instead of keeping it committed, so the resident size stays close
+     * to weights + KV cache. The user's own options come after these and win.
+     */
+    static final String[] RUNTIME_OPTIONS = {"-XX:+UseG1GC", "-XX:MaxHeapFreeRatio=30", "-XX:MinHeapFreeRatio=10"};
 
     private Launcher() {
     }
@@ -66,6 +72,9 @@ public final class Launcher {
         command.add("--add-modules");
         command.add(VECTOR_MODULE);
         command.add("--enable-native-access=ALL-UNNAMED");
+        for (String option : RUNTIME_OPTIONS) {
+            command.add(option);
+        }
         for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             // The user's own -Xmx, -D and -XX options travel; module flags are already set above.
             if (!option.startsWith("--add-modules") && !option.startsWith("--enable-native-access")) {

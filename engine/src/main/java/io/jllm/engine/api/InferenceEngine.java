@@ -96,6 +96,9 @@ public final class InferenceEngine implements AutoCloseable {
             SchedulerConfig sc = new SchedulerConfig(config.maxRunning(), config.stepTokens(), config.maxQueue(),
                     contextLength, config.prefixCaching());
             BatchScheduler scheduler = new BatchScheduler(forward, cache, pool, tokenizer::isEog, sc);
+            // Loading parsed ~300k vocabulary strings and built the tokenizer's tables: collect that
+            // garbage now, once, so the heap the engine serves with is small (see Launcher.RUNTIME_OPTIONS).
+            System.gc();
             long loadMillis = (System.nanoTime() - start) / 1_000_000;
             return new InferenceEngine(config, model, tokenizer, template, problem, pool, cache, forward, scheduler,
                     contextLength, loadMillis);

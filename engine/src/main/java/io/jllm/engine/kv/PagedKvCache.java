@@ -53,8 +53,8 @@ public final class PagedKvCache implements AutoCloseable {
         this.values = new MemorySegment[layers];
         try {
             for (int l = 0; l < layers; l++) {
-                keys[l] = arena.allocate(bytes, 64);
-                values[l] = arena.allocate(bytes, 64);
+                keys[l] = LazyZeroMemory.allocate(bytes, arena);
+                values[l] = LazyZeroMemory.allocate(bytes, arena);
             }
         } catch (OutOfMemoryError e) {
             arena.close();
