@@ -25,6 +25,8 @@ import java.time.Duration;
  * @param drain        how long a graceful shutdown lets in-flight requests finish
  * @param ssePing      how long a stream may go without an event before it sends an SSE comment, to keep
  *                     proxies from timing out during a long prefill and to notice a client that left
+ * @param stepMillis   time budget of one scheduler step: long prompts are processed in chunks that take
+ *                     about this long, so running streams keep getting tokens meanwhile (0: token budget only)
  * @param warmupMillis how long the engine runs dummy forward passes while /health says loading, so the
  *                     JIT has compiled the kernels before the first request (0 = none)
  */
@@ -45,6 +47,7 @@ public record ServerConfig(
         long maxBodyBytes,
         Duration drain,
         Duration ssePing,
+        long stepMillis,
         long warmupMillis) {
 
     /** A comment every second while no token comes: well inside every common proxy idle timeout. */
@@ -72,19 +75,20 @@ public record ServerConfig(
         check(maxBodyBytes >= 1024, "--max-body must be at least 1024 bytes, got " + maxBodyBytes);
         check(drain != null && !drain.isNegative(), "--drain-seconds must be >= 0");
         check(ssePing != null && ssePing.toMillis() >= 1, "the SSE ping interval must be at least 1 ms");
+        check(stepMillis >= 0, "--step-ms must be >= 0, got " + stepMillis);
         check(warmupMillis >= 0, "--warmup must be >= 0, got " + warmupMillis);
     }
 
     /** The defaults of every option, serving {@code model} (null: the demo model). */
     public static ServerConfig defaults(Path model) {
         return new ServerConfig(model, "127.0.0.1", 8080, 0, 0, KvCacheSize.AUTO, KvType.F16, 16, 256, 256, null,
-                "simd", "auto", 10L << 20, Duration.ofSeconds(30), DEFAULT_SSE_PING, 5000);
+                "simd", "auto", 10L << 20, Duration.ofSeconds(30), DEFAULT_SSE_PING, 500, 5000);
     }
 
     /** Returns this config with another SSE ping interval (not a command-line option). */
     public ServerConfig withSsePing(Duration value) {
         return new ServerConfig(model, host, port, threads, contextLength, kvCache, kvType, parallel, batchTokens,
-                maxQueue, apiKey, kernels, chatTemplate, maxBodyBytes, drain, value, warmupMillis);
+                maxQueue, apiKey, kernels, chatTemplate, maxBodyBytes, drain, value, stepMillis, warmupMillis);
     }
 
     public boolean demo() {
@@ -101,6 +105,7 @@ public record ServerConfig(
                 .withKernels(kernels)
                 .withChatTemplate(chatTemplate)
                 .withScheduling(parallel, batchTokens, maxQueue, true)
+                .withStepMillis(stepMillis)
                 .withWarmup(warmupMillis);
     }
 

@@ -81,6 +81,12 @@ public final class ServerOptions {
                     + " cancel the rest (default: ${DEFAULT-VALUE}).")
     int drainSeconds;
 
+    @Option(names = "--step-ms", defaultValue = "500", paramLabel = "MS",
+            description = "Time budget of one scheduler step: a long prompt is processed in chunks of about this "
+                    + "long, so streams already running keep getting tokens meanwhile; 0 = --batch-tokens alone "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long stepMillis;
+
     @Option(names = "--warmup", defaultValue = "5000", paramLabel = "MS",
             description = "While /health says loading, run dummy forward passes this long so the JIT has compiled "
                     + "the kernels before the first request; 0 = off (default: ${DEFAULT-VALUE}).")
@@ -112,7 +118,7 @@ public final class ServerOptions {
         try {
             return new ServerConfig(model, host, port, threads, contextLength, KvCacheSize.parse(kvCache),
                     kvType(kvType), parallel, batchTokens, maxQueue, key, kernels, chatTemplate, maxBody,
-                    Duration.ofSeconds(drainSeconds), ServerConfig.DEFAULT_SSE_PING, warmupMillis);
+                    Duration.ofSeconds(drainSeconds), ServerConfig.DEFAULT_SSE_PING, stepMillis, warmupMillis);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cl, e.getMessage());
         }

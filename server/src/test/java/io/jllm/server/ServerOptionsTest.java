@@ -31,13 +31,13 @@ class ServerOptionsTest {
         ServerConfig c = ServerOptions.parse("--host", "0.0.0.0", "--port", "9000", "--threads", "3", "--ctx", "2048",
                 "--kv-cache", "2GiB", "--kv-type", "f32", "--parallel", "4", "--batch-tokens", "128", "--max-queue", "9",
                 "--api-key", "k", "--kernels", "reference", "--chat-template", "chatml", "--max-body", "2048",
-                "--drain-seconds", "5", "--warmup", "0");
+                "--drain-seconds", "5", "--warmup", "0", "--step-ms", "250");
         assertEquals(new ServerConfig(null, "0.0.0.0", 9000, 3, 2048, new KvCacheSize(-1, 2L << 30), KvType.F32, 4,
-                128, 9, "k", "reference", "chatml", 2048, Duration.ofSeconds(5), ServerConfig.DEFAULT_SSE_PING, 0), c);
+                128, 9, "k", "reference", "chatml", 2048, Duration.ofSeconds(5), ServerConfig.DEFAULT_SSE_PING, 250, 0), c);
         String help = ServerOptions.commandLine().getUsageMessage(CommandLine.Help.Ansi.OFF);
         for (String option : List.of("--model", "--host", "--port", "--threads", "--ctx", "--kv-cache", "--kv-type",
                 "--parallel", "--batch-tokens", "--max-queue", "--api-key", "--kernels", "--chat-template",
-                "--max-body", "--drain-seconds", "--warmup")) {
+                "--max-body", "--drain-seconds", "--warmup", "--step-ms")) {
             assertTrue(help.contains(option), option + " in --help");
         }
         assertTrue(help.contains("(default: 8080)") && help.contains("(default: 127.0.0.1)"), help);

@@ -24,7 +24,7 @@ final class BenchServer implements AutoCloseable {
         ServerConfig config = new ServerConfig(model, "127.0.0.1", 0, threads, 0, new KvCacheSize(kvTokens, -1),
                 KvType.F16, parallel, Math.max(batchTokens, parallel), maxQueue, null, defaults.kernels(),
                 defaults.chatTemplate(), defaults.maxBodyBytes(), Duration.ofSeconds(10), defaults.ssePing(),
-                defaults.warmupMillis());
+                defaults.stepMillis(), defaults.warmupMillis());
         this.server = JllmServer.start(config);
         try {
             this.engine = server.loaded().join();

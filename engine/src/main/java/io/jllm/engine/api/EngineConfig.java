@@ -17,6 +17,9 @@ import java.util.Objects;
  * @param kvBlockSize    tokens per KV block
  * @param maxRunning     most sequences per step
  * @param stepTokens     token budget per step (decode tokens, then prefill chunks)
+ * @param stepMillis     time budget per step: prefill chunks are cut so a step takes about this long
+ *                       (at the measured prefill speed), keeping decoding sequences' inter-token
+ *                       latency bounded while a long prompt is processed; 0 = token budget only
  * @param maxQueue       most waiting requests before submit rejects
  * @param prefixCaching  share KV blocks of identical prompt prefixes
  * @param kernels        "simd" (fast) or "reference" (scalar oracle)
@@ -34,6 +37,7 @@ public record EngineConfig(
         int kvBlockSize,
         int maxRunning,
         int stepTokens,
+        long stepMillis,
         int maxQueue,
         boolean prefixCaching,
         String kernels,
@@ -50,6 +54,7 @@ public record EngineConfig(
         check(maxRunning >= 1, "max running sequences must be >= 1, got " + maxRunning);
         check(stepTokens >= maxRunning, "step token budget (" + stepTokens + ") must be >= max running sequences ("
                 + maxRunning + ")");
+        check(stepMillis >= 0, "step time budget must be >= 0 ms (0 = none), got " + stepMillis);
         check(maxQueue >= 0, "max queue must be >= 0, got " + maxQueue);
         check(kernels.equals("simd") || kernels.equals("reference"), "kernels must be simd or reference, got " + kernels);
         check(warmupMillis >= 0, "warm-up time must be >= 0, got " + warmupMillis);
@@ -57,48 +62,104 @@ public record EngineConfig(
                 "chat template must be auto, qwen3 or chatml, got " + chatTemplate);
     }
 
+    /** 16 sequences, 256 tokens and 500 ms per step, 256 waiting, F16 KV in blocks of 16, prefix caching. */
     public static EngineConfig defaults(Path model) {
-        return new EngineConfig(model, 0, 0, 0, KvType.F16, 16, 16, 256, 256, true, "simd", "auto", 0);
+        return new EngineConfig(model, 0, 0, 0, KvType.F16, 16, 16, 256, 500, 256, true, "simd", "auto", 0);
     }
 
     public EngineConfig withThreads(int value) {
-        return new EngineConfig(model, value, contextLength, kvCacheTokens, kvType, kvBlockSize, maxRunning,
-                stepTokens, maxQueue, prefixCaching, kernels, chatTemplate, warmupMillis);
+        return toBuilder().threads(value).build();
     }
 
     public EngineConfig withContextLength(int value) {
-        return new EngineConfig(model, threads, value, kvCacheTokens, kvType, kvBlockSize, maxRunning,
-                stepTokens, maxQueue, prefixCaching, kernels, chatTemplate, warmupMillis);
+        return toBuilder().contextLength(value).build();
     }
 
     public EngineConfig withKvCacheTokens(long value) {
-        return new EngineConfig(model, threads, contextLength, value, kvType, kvBlockSize, maxRunning,
-                stepTokens, maxQueue, prefixCaching, kernels, chatTemplate, warmupMillis);
-    }
-
-    public EngineConfig withKernels(String value) {
-        return new EngineConfig(model, threads, contextLength, kvCacheTokens, kvType, kvBlockSize, maxRunning,
-                stepTokens, maxQueue, prefixCaching, value, chatTemplate, warmupMillis);
-    }
-
-    public EngineConfig withScheduling(int running, int budget, int queue, boolean prefix) {
-        return new EngineConfig(model, threads, contextLength, kvCacheTokens, kvType, kvBlockSize, running,
-                budget, queue, prefix, kernels, chatTemplate, warmupMillis);
+        return toBuilder().kvCacheTokens(value).build();
     }
 
     public EngineConfig withKvType(KvType value) {
-        return new EngineConfig(model, threads, contextLength, kvCacheTokens, value, kvBlockSize, maxRunning,
-                stepTokens, maxQueue, prefixCaching, kernels, chatTemplate, warmupMillis);
+        return toBuilder().kvType(value).build();
+    }
+
+    public EngineConfig withKernels(String value) {
+        return toBuilder().kernels(value).build();
     }
 
     public EngineConfig withChatTemplate(String value) {
-        return new EngineConfig(model, threads, contextLength, kvCacheTokens, kvType, kvBlockSize, maxRunning,
-                stepTokens, maxQueue, prefixCaching, kernels, value, warmupMillis);
+        return toBuilder().chatTemplate(value).build();
     }
 
     public EngineConfig withWarmup(long millis) {
-        return new EngineConfig(model, threads, contextLength, kvCacheTokens, kvType, kvBlockSize, maxRunning,
-                stepTokens, maxQueue, prefixCaching, kernels, chatTemplate, millis);
+        return toBuilder().warmupMillis(millis).build();
+    }
+
+    public EngineConfig withStepMillis(long millis) {
+        return toBuilder().stepMillis(millis).build();
+    }
+
+    /** Max running sequences, step token budget, max waiting requests and prefix caching at once. */
+    public EngineConfig withScheduling(int running, int budget, int queue, boolean prefix) {
+        return toBuilder().maxRunning(running).stepTokens(budget).maxQueue(queue).prefixCaching(prefix).build();
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Changes some fields of a config; {@link #build()} validates the result. */
+    public static final class Builder {
+        private Path model;
+        private int threads;
+        private int contextLength;
+        private long kvCacheTokens;
+        private KvType kvType;
+        private int kvBlockSize;
+        private int maxRunning;
+        private int stepTokens;
+        private long stepMillis;
+        private int maxQueue;
+        private boolean prefixCaching;
+        private String kernels;
+        private String chatTemplate;
+        private long warmupMillis;
+
+        private Builder(EngineConfig c) {
+            model = c.model;
+            threads = c.threads;
+            contextLength = c.contextLength;
+            kvCacheTokens = c.kvCacheTokens;
+            kvType = c.kvType;
+            kvBlockSize = c.kvBlockSize;
+            maxRunning = c.maxRunning;
+            stepTokens = c.stepTokens;
+            stepMillis = c.stepMillis;
+            maxQueue = c.maxQueue;
+            prefixCaching = c.prefixCaching;
+            kernels = c.kernels;
+            chatTemplate = c.chatTemplate;
+            warmupMillis = c.warmupMillis;
+        }
+
+        public Builder threads(int v) { threads = v; return this; }
+        public Builder contextLength(int v) { contextLength = v; return this; }
+        public Builder kvCacheTokens(long v) { kvCacheTokens = v; return this; }
+        public Builder kvType(KvType v) { kvType = v; return this; }
+        public Builder kvBlockSize(int v) { kvBlockSize = v; return this; }
+        public Builder maxRunning(int v) { maxRunning = v; return this; }
+        public Builder stepTokens(int v) { stepTokens = v; return this; }
+        public Builder stepMillis(long v) { stepMillis = v; return this; }
+        public Builder maxQueue(int v) { maxQueue = v; return this; }
+        public Builder prefixCaching(boolean v) { prefixCaching = v; return this; }
+        public Builder kernels(String v) { kernels = v; return this; }
+        public Builder chatTemplate(String v) { chatTemplate = v; return this; }
+        public Builder warmupMillis(long v) { warmupMillis = v; return this; }
+
+        public EngineConfig build() {
+            return new EngineConfig(model, threads, contextLength, kvCacheTokens, kvType, kvBlockSize, maxRunning,
+                    stepTokens, stepMillis, maxQueue, prefixCaching, kernels, chatTemplate, warmupMillis);
+        }
     }
 
     private static void check(boolean ok, String message) {

@@ -93,8 +93,8 @@ public final class InferenceEngine implements AutoCloseable {
             if (config.warmupMillis() > 0) {
                 forward.warmUp(config.warmupMillis());
             }
-            SchedulerConfig sc = new SchedulerConfig(config.maxRunning(), config.stepTokens(), config.maxQueue(),
-                    contextLength, config.prefixCaching());
+            SchedulerConfig sc = new SchedulerConfig(config.maxRunning(), config.stepTokens(), config.stepMillis(),
+                    config.maxQueue(), contextLength, config.prefixCaching());
             BatchScheduler scheduler = new BatchScheduler(forward, cache, pool, tokenizer::isEog, sc);
             // Loading parsed ~300k vocabulary strings and built the tokenizer's tables: collect that
             // garbage now, once, so the heap the engine serves with is small (see Launcher.RUNTIME_OPTIONS).

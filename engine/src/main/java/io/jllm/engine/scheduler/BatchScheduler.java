@@ -52,6 +52,13 @@ public final class BatchScheduler implements AutoCloseable {
     private final SampleOp sampleOp;
     private final Thread thread;
     private long admissions;
+    /**
+     * Measured cost of a token in prefill-sized steps (nanoseconds, moving average), which turns the
+     * step time budget into a token budget; 0 until a step has measured it.
+     */
+    private double prefillNanosPerToken;
+    /** The smallest prefill chunk worth a step: the batched kernels need a few dozen tokens. */
+    private static final int MIN_CHUNK = 32;
 
     private volatile boolean accepting = true;
     private volatile long drainDeadline = Long.MAX_VALUE;
@@ -285,6 +292,7 @@ public final class BatchScheduler implements AutoCloseable {
         if (profile != null) {
             t0 = profile.add(io.jllm.engine.model.ForwardProfile.Op.SCHEDULE, t0);
         }
+        long forwardStart = System.nanoTime();
         try {
             forward.forward(batch);
         } catch (RuntimeException | Error e) {
@@ -297,6 +305,10 @@ public final class BatchScheduler implements AutoCloseable {
             return;
         }
         steps.incrementAndGet();
+        if (batch.size() >= MIN_CHUNK) {
+            double perToken = (double) (System.nanoTime() - forwardStart) / batch.size();
+            prefillNanosPerToken = prefillNanosPerToken == 0 ? perToken : 0.8 * prefillNanosPerToken + 0.2 * perToken;
+        }
         if (profile != null) {
             t0 = System.nanoTime();
         }
@@ -345,7 +357,7 @@ public final class BatchScheduler implements AutoCloseable {
      * for them, preempting the newest sequences when blocks run out.
      */
     private void planTokens() {
-        int budget = config.stepTokens();
+        int budget = stepBudget();
         // Oldest first: they hold the most work and are the last to be preempted.
         running.sort((a, b) -> Long.compare(a.order, b.order));
         for (Sequence s : running) {
@@ -368,6 +380,27 @@ public final class BatchScheduler implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * The step's token budget: the configured token budget, cut to what fits in the step time
+     * budget at the measured prefill speed, but always every decoding sequence plus one useful
+     * prefill chunk.
+     */
+    private int stepBudget() {
+        int budget = config.stepTokens();
+        if (config.stepMillis() > 0 && prefillNanosPerToken > 0) {
+            int decoding = 0;
+            for (Sequence s : running) {
+                if (s.uncomputed() == 1) {
+                    decoding++;
+                }
+            }
+            long fits = (long) (config.stepMillis() * 1e6 / prefillNanosPerToken);
+            budget = (int) Math.max(decoding + MIN_CHUNK, Math.min(budget, fits));
+            budget = Math.min(budget, config.stepTokens());
+        }
+        return budget;
     }
 
     /** Frees a sequence's blocks and puts it first in line; its tokens are recomputed on return. */

@@ -7,11 +7,14 @@ package io.jllm.engine.scheduler;
  *                         one row of every matrix product, so this bounds step time)
  * @param stepTokens       token budget of one step: decode tokens first, then prefill chunks up to
  *                         it, so a long prompt is spread over steps instead of stalling everyone
+ * @param stepMillis       time budget of one step: prefill chunks are cut so that a step takes about
+ *                         this long at the measured prefill speed (0: the token budget alone)
  * @param maxQueue         most requests waiting to start; beyond it submit() rejects
  * @param maxContext       most tokens (prompt + generated) of one sequence
  * @param prefixCaching    share the KV blocks of identical prompt prefixes
  */
-public record SchedulerConfig(int maxRunning, int stepTokens, int maxQueue, int maxContext, boolean prefixCaching) {
+public record SchedulerConfig(int maxRunning, int stepTokens, long stepMillis, int maxQueue, int maxContext,
+        boolean prefixCaching) {
     public SchedulerConfig {
         if (maxRunning < 1) {
             throw new IllegalArgumentException("maxRunning must be >= 1, got " + maxRunning);
@@ -19,6 +22,9 @@ public record SchedulerConfig(int maxRunning, int stepTokens, int maxQueue, int 
         if (stepTokens < maxRunning) {
             throw new IllegalArgumentException("stepTokens (" + stepTokens + ") must be >= maxRunning (" + maxRunning
                     + "): every running sequence needs one token per step");
+        }
+        if (stepMillis < 0) {
+            throw new IllegalArgumentException("stepMillis must be >= 0, got " + stepMillis);
         }
         if (maxQueue < 0) {
             throw new IllegalArgumentException("maxQueue must be >= 0, got " + maxQueue);
@@ -29,6 +35,6 @@ public record SchedulerConfig(int maxRunning, int stepTokens, int maxQueue, int 
     }
 
     public static SchedulerConfig defaults(int maxContext) {
-        return new SchedulerConfig(16, 256, 256, maxContext, true);
+        return new SchedulerConfig(16, 256, 500, 256, maxContext, true);
     }
 }
