@@ -9,6 +9,10 @@ import java.util.Objects;
  * <p>Element storage by type: integer types in a {@code long[]} (UINT64 as raw bits), FLOAT32 in a
  * {@code float[]}, FLOAT64 in a {@code double[]}, BOOL in a {@code boolean[]}, STRING in a
  * {@code String[]}, and ARRAY (arrays of arrays) in a {@code GgufArray[]}.
+ *
+ * <p>An array read from a file holds its elements as the file's bytes ({@link PackedArray}, already
+ * validated) until {@link #elements()} is first called, which then returns the array above;
+ * {@link #length()}, {@link #elementType()} and {@link #toString()} do not convert.
  */
 public record GgufArray(GgufValueType elementType, Object elements) {
     public GgufArray {
@@ -22,10 +26,12 @@ public record GgufArray(GgufValueType elementType, Object elements) {
             case STRING -> String[].class;
             case ARRAY -> GgufArray[].class;
         };
-        if (!expected.isInstance(elements)) {
+        boolean packed = elements instanceof PackedArray p && p.type() == elementType;
+        if (!packed && !expected.isInstance(elements)) {
             throw new IllegalArgumentException(elementType + " array must be a " + expected.getSimpleName()
                     + ", got " + elements.getClass().getSimpleName());
         }
+        // A PackedArray's integers fit by construction (widened from the file's width).
         if (elements instanceof long[] values) {
             for (long v : values) {
                 if (!fits(elementType, v)) {
@@ -51,8 +57,15 @@ public record GgufArray(GgufValueType elementType, Object elements) {
         return new GgufArray(GgufValueType.FLOAT32, values.clone());
     }
 
+    /** The elements, in the primitive array the class comment names (converting a file's bytes on first call). */
+    @Override
+    public Object elements() {
+        return elements instanceof PackedArray p ? p.elements() : elements;
+    }
+
     public int length() {
         return switch (elements) {
+            case PackedArray p -> p.count();
             case long[] a -> a.length;
             case float[] a -> a.length;
             case double[] a -> a.length;
@@ -78,12 +91,12 @@ public record GgufArray(GgufValueType elementType, Object elements) {
     @Override
     public boolean equals(Object o) {
         return o instanceof GgufArray a && elementType == a.elementType
-                && Arrays.deepEquals(new Object[] {elements}, new Object[] {a.elements});
+                && Arrays.deepEquals(new Object[] {elements()}, new Object[] {a.elements()});
     }
 
     @Override
     public int hashCode() {
-        return elementType.hashCode() * 31 + Arrays.deepHashCode(new Object[] {elements});
+        return elementType.hashCode() * 31 + Arrays.deepHashCode(new Object[] {elements()});
     }
 
     @Override

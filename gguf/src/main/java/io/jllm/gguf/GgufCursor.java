@@ -16,12 +16,13 @@ import java.nio.file.Path;
  */
 final class GgufCursor {
     private static final int WINDOW_BYTES = 64 * 1024;
+    /** Strings per {@link #skipInWindow} call; see there. */
+    private static final int SKIP_BATCH = 64;
 
     private final MemorySegment segment;
     private final long size;
     private final Path file;
     private final byte[] window;
-    private final Utf8Decoder utf8 = new Utf8Decoder();
     private long windowStart;
     private int windowLength;
     private long position;
@@ -118,6 +119,92 @@ final class GgufCursor {
     /** As {@link #string(String)}; {@code index} (or -1) names the array element in errors without building a name per element. */
     String string(String field, long index) throws GgufFormatException {
         long lengthAt = position;
+        int n = stringLength(field, index);
+        String s;
+        if (n <= window.length) {
+            int at = window(n, field);
+            s = Utf8Decoder.decode(window, at, n);
+        } else {
+            byte[] bytes = new byte[n];
+            MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, position, bytes, 0, n);
+            s = Utf8Decoder.decode(bytes, 0, n);
+        }
+        if (s == null) {
+            throw notUtf8(field, index, lengthAt, n);
+        }
+        position += n;
+        return s;
+    }
+
+    /**
+     * Checks {@code n} strings in a row (a string array's elements) as {@link #string(String, long)}
+     * would read them, and moves past them without decoding: {@link PackedArray} decodes later.
+     */
+    void skipStrings(int n, String field) throws GgufFormatException {
+        int i = 0;
+        while (i < n) {
+            int done = skipInWindow(Math.min(n - i, SKIP_BATCH));
+            i += done;
+            if (done == 0) {
+                // A refill, a long string, or an error: the careful path.
+                skipString(field, i);
+                i++;
+            }
+        }
+    }
+
+    /**
+     * Skips up to {@code max} strings whose length and bytes are already in the window and are valid
+     * UTF-8, stopping at the first that is not; returns how many. A model's token and merge lists are
+     * most of its metadata and are read before the JIT has compiled anything, so this is one small
+     * method called once per batch: called often enough to be compiled after a few thousand strings
+     * (one long loop would run interpreted until on-stack replacement, after 60k), and the batch is
+     * large enough that the interpreted caller's loop costs nothing.
+     */
+    private int skipInWindow(int max) {
+        long offset = position - windowStart;
+        // As a long first: after a bulk skip the position may be gigabytes past the window.
+        if (offset < 0 || offset > windowLength) {
+            return 0;
+        }
+        byte[] w = window;
+        int end = windowLength;
+        int at = (int) offset;
+        int done = 0;
+        while (done < max && at <= end - 8) {
+            int length = (w[at] & 0xFF) | (w[at + 1] & 0xFF) << 8 | (w[at + 2] & 0xFF) << 16 | (w[at + 3] & 0xFF) << 24;
+            int high = w[at + 4] | w[at + 5] | w[at + 6] | w[at + 7];
+            if (high != 0 || length < 0 || length > end - at - 8 || !Utf8Decoder.isValid(w, at + 8, at + 8 + length)) {
+                break;
+            }
+            at += 8 + length;
+            done++;
+        }
+        position = windowStart + at;
+        return done;
+    }
+
+    private void skipString(String field, long index) throws GgufFormatException {
+        long lengthAt = position;
+        int n = stringLength(field, index);
+        boolean valid;
+        if (n <= window.length) {
+            int at = window(n, field);
+            valid = Utf8Decoder.isValid(window, at, at + n);
+        } else {
+            byte[] bytes = new byte[n];
+            MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, position, bytes, 0, n);
+            valid = Utf8Decoder.isValid(bytes, 0, n);
+        }
+        if (!valid) {
+            throw notUtf8(field, index, lengthAt, n);
+        }
+        position += n;
+    }
+
+    /** Reads a string's u64 length and checks its bytes are in the file and fit a Java array. */
+    private int stringLength(String field, long index) throws GgufFormatException {
+        long lengthAt = position;
         long length = u64(field);
         if (length < 0 || length > size - position) {
             position = lengthAt;
@@ -128,49 +215,11 @@ final class GgufCursor {
             position = lengthAt;
             throw error(name(field, index), lengthAt, "string length " + length + " is larger than jLLM supports (2 GiB)");
         }
-        int n = (int) length;
-        String s;
-        if (n <= window.length) {
-            int at = window(n, field);
-            s = utf8.decode(window, at, n);
-        } else {
-            byte[] bytes = new byte[n];
-            MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, position, bytes, 0, n);
-            s = utf8.decode(bytes, 0, n);
-        }
-        if (s == null) {
-            throw error(name(field, index), lengthAt, "string of " + n + " bytes is not valid UTF-8");
-        }
-        position += n;
-        return s;
+        return (int) length;
     }
 
-    /**
-     * {@code n} strings in a row (a string array's elements), as {@link #string(String, long)} each.
-     * A model's token and merge lists are most of its metadata, so the common case (length and bytes
-     * already in the window, valid UTF-8) is one tight loop that the JIT compiles early as a whole.
-     */
-    String[] strings(int n, String field) throws GgufFormatException {
-        String[] out = new String[n];
-        for (int i = 0; i < n; i++) {
-            // As a long first: after a bulk skip the position may be gigabytes past the window.
-            long offset = position - windowStart;
-            if (offset >= 0 && offset <= windowLength - 8) {
-                int at = (int) offset;
-                long length = int64At(at);
-                if (length >= 0 && length <= windowLength - at - 8) {
-                    String s = utf8.decode(window, at + 8, (int) length);
-                    if (s != null) {
-                        out[i] = s;
-                        position += 8 + length;
-                        continue;
-                    }
-                }
-            }
-            // Refills, long strings and every error take the careful path.
-            out[i] = string(field, i);
-        }
-        return out;
+    private GgufFormatException notUtf8(String field, long index, long lengthAt, int n) {
+        return error(name(field, index), lengthAt, "string of " + n + " bytes is not valid UTF-8");
     }
 
     static String name(String field, long index) {

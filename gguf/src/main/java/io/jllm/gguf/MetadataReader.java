@@ -2,7 +2,6 @@ package io.jllm.gguf;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
 
 /**
@@ -23,11 +22,6 @@ final class MetadataReader {
     /** Largest alignment jLLM accepts: it is handed out as an int. */
     static final long MAX_ALIGNMENT = 1L << 30;
 
-    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final GgufCursor in;
     private int alignment = GgufFile.DEFAULT_ALIGNMENT;
@@ -127,9 +121,6 @@ final class MetadataReader {
                     + count * minBytes + " bytes but only " + in.remaining() + " are left in the file");
         }
         int n = (int) count;
-        if (elementType == GgufValueType.STRING) {
-            return new GgufArray(elementType, in.strings(n, field));
-        }
         if (elementType == GgufValueType.ARRAY) {
             GgufArray[] arrays = new GgufArray[n];
             for (int i = 0; i < n; i++) {
@@ -137,69 +128,23 @@ final class MetadataReader {
             }
             return new GgufArray(elementType, arrays);
         }
-        GgufArray fixed = fixedArray(elementType, n, in.segment(), in.position());
-        in.skip((long) n * minBytes);
-        return fixed;
+        long start = in.position();
+        if (elementType == GgufValueType.STRING) {
+            in.skipStrings(n, field);
+        } else {
+            in.skip((long) n * minBytes);
+        }
+        return packed(elementType, n, field, start);
     }
 
-    /** Bulk-copies {@code n} fixed-size elements (bounds already checked) and widens integers to longs. */
-    private static GgufArray fixedArray(GgufValueType type, int n, MemorySegment s, long at) {
-        return switch (type) {
-            case FLOAT32 -> {
-                float[] a = new float[n];
-                MemorySegment.copy(s, F32, at, a, 0, n);
-                yield new GgufArray(type, a);
-            }
-            case FLOAT64 -> {
-                double[] a = new double[n];
-                MemorySegment.copy(s, F64, at, a, 0, n);
-                yield new GgufArray(type, a);
-            }
-            case BOOL -> {
-                byte[] bytes = new byte[n];
-                MemorySegment.copy(s, ValueLayout.JAVA_BYTE, at, bytes, 0, n);
-                boolean[] a = new boolean[n];
-                for (int i = 0; i < n; i++) {
-                    a[i] = bytes[i] != 0;
-                }
-                yield new GgufArray(type, a);
-            }
-            case UINT8, INT8 -> {
-                byte[] bytes = new byte[n];
-                MemorySegment.copy(s, ValueLayout.JAVA_BYTE, at, bytes, 0, n);
-                long[] a = new long[n];
-                boolean unsigned = type == GgufValueType.UINT8;
-                for (int i = 0; i < n; i++) {
-                    a[i] = unsigned ? bytes[i] & 0xFF : bytes[i];
-                }
-                yield new GgufArray(type, a);
-            }
-            case UINT16, INT16 -> {
-                short[] shorts = new short[n];
-                MemorySegment.copy(s, I16, at, shorts, 0, n);
-                long[] a = new long[n];
-                boolean unsigned = type == GgufValueType.UINT16;
-                for (int i = 0; i < n; i++) {
-                    a[i] = unsigned ? shorts[i] & 0xFFFF : shorts[i];
-                }
-                yield new GgufArray(type, a);
-            }
-            case UINT32, INT32 -> {
-                int[] ints = new int[n];
-                MemorySegment.copy(s, I32, at, ints, 0, n);
-                long[] a = new long[n];
-                boolean unsigned = type == GgufValueType.UINT32;
-                for (int i = 0; i < n; i++) {
-                    a[i] = unsigned ? ints[i] & 0xFFFF_FFFFL : ints[i];
-                }
-                yield new GgufArray(type, a);
-            }
-            case UINT64, INT64 -> {
-                long[] a = new long[n];
-                MemorySegment.copy(s, I64, at, a, 0, n);
-                yield new GgufArray(type, a);
-            }
-            case STRING, ARRAY -> throw new IllegalArgumentException("not a fixed-size type: " + type);
-        };
+    /** The elements from {@code start} to the position, copied undecoded for {@link PackedArray}. */
+    private GgufArray packed(GgufValueType elementType, int n, String field, long start) throws GgufFormatException {
+        long bytes = in.position() - start;
+        if (bytes > Integer.MAX_VALUE - 8) {
+            throw in.error(field, start, "array of " + bytes + " bytes is larger than jLLM supports (2 GiB)");
+        }
+        byte[] packed = new byte[(int) bytes];
+        MemorySegment.copy(in.segment(), ValueLayout.JAVA_BYTE, start, packed, 0, packed.length);
+        return new GgufArray(elementType, new PackedArray(elementType, packed, n));
     }
 }

@@ -77,6 +77,33 @@ class GgufRoundTripTest {
     }
 
     @Test
+    void arraysReadFromAFileConvertOnFirstUseAndOutliveTheFile() throws Exception {
+        Map<String, GgufValue> values = GgufFixtures.everyValue();
+        Path file = dir.resolve("arrays.gguf");
+        GgufFixtures.writer(values, List.of(), 32).write(file);
+        GgufMetadata md;
+        try (GgufFile f = GgufFile.open(file)) {
+            md = f.metadata();
+            for (Map.Entry<String, GgufValue> e : values.entrySet()) {
+                if (e.getValue().value() instanceof GgufArray want) {
+                    GgufArray got = md.array(e.getKey());
+                    // Length and type come without converting; the elements are then the same array each call.
+                    assertEquals(want.length(), got.length(), e.getKey());
+                    assertEquals(want.elementType(), got.elementType(), e.getKey());
+                }
+            }
+        }
+        // Closing unmaps the file; the metadata read from it must still be whole.
+        for (Map.Entry<String, GgufValue> e : values.entrySet()) {
+            assertEquals(e.getValue(), md.get(e.getKey()).orElseThrow(), e.getKey());
+            if (e.getValue().value() instanceof GgufArray) {
+                GgufArray got = md.array(e.getKey());
+                assertTrue(got.elements() == got.elements(), e.getKey());
+            }
+        }
+    }
+
+    @Test
     void tensorsArePackedBackToBackAtAlignedOffsetsInDeclarationOrder() throws Exception {
         List<GgufFixtures.Tensor> tensors = GgufFixtures.everyTensorType(7);
         Path file = dir.resolve("packed.gguf");
