@@ -37,11 +37,15 @@ import org.junit.jupiter.params.provider.EnumSource;
  * LlamaCppLogitsOracleTest and the fixture). What differs is float summation order, a last bit
  * here and there; when such a bit moves an activation across a Q8 rounding boundary, the next
  * layer sees a change of one quantum (1/127 of its block's largest value), and this synthetic
- * network, 28 random layers with large residual gains, amplifies it. The test measures that
+ * network, 28 random layers, amplifies it. The test measures that
  * amplification directly: jLLM with one ulp added to every other matmul output
  * ({@link OneUlpKernels}) moves its own logits by S; jLLM and llama.cpp must agree within
- * {@code 2S + 0.05}. (Measured on Q8_0: jLLM vs llama.cpp 0.32 / 0.76 at two prefixes of a short
- * prompt, jLLM vs jLLM-plus-one-ulp 0.32 / 0.69.) A trained Qwen3 is far less sensitive.
+ * {@code 2S + 0.05}. (Synthetic scheme v1 was chaotic, S about 1.5; scheme v2 measures S = 0.13 on
+ * Q4_K_M, see WeightScheme.) A trained Qwen3 is likely far less sensitive.
+ *
+ * <p>Greedy decoding is compared step by step along llama.cpp's own 64-token continuation (both
+ * engines given the same history) at every step whose top-1/top-2 margin exceeds twice the
+ * tolerance, and the free-running continuations up to llama.cpp's first closer call.
  */
 @Tag("oracle")
 class FullSizeOracleTest {
@@ -99,25 +103,57 @@ class FullSizeOracleTest {
                 }
             }
             JsonNode generated = generate(model, promptIds);
+            int forcedCompared = 0;
+            int forcedSteps = 0;
             for (int i = 0; i < promptIds.size(); i++) {
+                String name = prompts.get(i).name();
+                int[] prompt = promptIds.get(i);
                 JsonNode steps = generated.get("results").get(i).get("steps");
-                Generation g = engine.submit(new GenerationRequest(promptIds.get(i),
-                        SamplingParams.greedy().toBuilder().maxTokens(CONTINUATION).ignoreEos(true).build()));
-                g.completion().join();
+                int[] theirTokens = new int[CONTINUATION];
+                double[] margins = new double[CONTINUATION];
+                for (int s = 0; s < CONTINUATION; s++) {
+                    theirTokens[s] = steps.get(s).get("token").asInt();
+                    margins[s] = steps.get(s).get("margin").asDouble();
+                }
+                // Along llama.cpp's own continuation: at every step, given the same history, jLLM's
+                // greedy choice must be llama.cpp's wherever llama.cpp's top-1/top-2 margin exceeds
+                // twice the tolerance (logits each within the tolerance cannot reorder such a pair).
+                int[] path = Arrays.copyOf(prompt, prompt.length + CONTINUATION - 1);
+                System.arraycopy(theirTokens, 0, path, prompt.length, CONTINUATION - 1);
+                int[] prefixes = new int[CONTINUATION];
+                for (int s = 0; s < CONTINUATION; s++) {
+                    prefixes[s] = prompt.length + s;
+                }
+                float[][] forced = PrefixLogits.compute(model, Kernels.byName("simd"), KvType.F16, 2, path, prefixes);
                 int compared = 0;
                 for (int s = 0; s < CONTINUATION; s++) {
-                    int theirToken = steps.get(s).get("token").asInt();
-                    double margin = steps.get(s).get("margin").asDouble();
-                    if (margin < 2 * tolerance) {
-                        break;
+                    if (margins[s] < 2 * tolerance) {
+                        continue;
                     }
-                    assertTrue(g.token(s) == theirToken, prompts.get(i).name() + ": step " + s + " jLLM " + g.token(s)
-                            + " vs llama.cpp " + theirToken + " (margin " + margin + ")\n" + report);
+                    int ours = topK(forced[s], 1)[0];
+                    assertTrue(ours == theirTokens[s], name + ": step " + s + " of llama.cpp's continuation: jLLM picks "
+                            + ours + ", llama.cpp " + theirTokens[s] + " (margin " + margins[s] + ")\n" + report);
                     compared++;
                 }
-                report.append(String.format("  %-8s greedy: %d tokens identical%s%n", prompts.get(i).name(), compared,
-                        compared < CONTINUATION ? " (then llama.cpp's margin fell under " + 2 * tolerance + ")" : ""));
+                forcedCompared += compared;
+                forcedSteps += CONTINUATION;
+                // Free-running: both engines' own continuations agree up to llama.cpp's first close call.
+                Generation g = engine.submit(new GenerationRequest(prompt,
+                        SamplingParams.greedy().toBuilder().maxTokens(CONTINUATION).ignoreEos(true).build()));
+                g.completion().join();
+                int identical = 0;
+                while (identical < CONTINUATION && margins[identical] >= 2 * tolerance) {
+                    assertTrue(g.token(identical) == theirTokens[identical], name + ": free-running step " + identical
+                            + " jLLM " + g.token(identical) + " vs llama.cpp " + theirTokens[identical] + "\n" + report);
+                    identical++;
+                }
+                report.append(String.format("  %-8s greedy: %d of %d steps of llama.cpp's continuation compared, all "
+                        + "equal; free-running, the first %d tokens identical%s%n", name, compared, CONTINUATION,
+                        identical, identical < CONTINUATION ? " (then a margin under " + 2 * tolerance + ")" : ""));
             }
+            // Not vacuous: with the model's measured sensitivity, most steps are clear calls.
+            assertTrue(forcedCompared * 4 >= forcedSteps, "only " + forcedCompared + " of " + forcedSteps
+                    + " greedy steps had a margin clear of the tolerance\n" + report);
         }
         System.out.print(report);
     }

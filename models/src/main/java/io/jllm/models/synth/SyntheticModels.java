@@ -63,7 +63,7 @@ public final class SyntheticModels {
             GgufWriter writer = new GgufWriter();
             metadata.forEach(writer::put);
             for (PlannedTensor t : plan) {
-                WeightScheme.Distribution dist = WeightScheme.of(t.role(), preset);
+                WeightScheme.Distribution dist = WeightScheme.of(t.role(), t.layer(), preset);
                 writer.tensor(t.name(), t.type(), t.shape(),
                         dst -> filler.fill(t, dist, seed, t.type().codec(), dst));
             }

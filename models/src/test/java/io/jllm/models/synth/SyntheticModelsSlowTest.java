@@ -47,7 +47,7 @@ class SyntheticModelsSlowTest {
             for (PlannedTensor p : plan) {
                 var t = file.requireTensor(p.name());
                 assertEquals(p.type(), t.type(), p.name());
-                WeightStats.check(file, t, WeightScheme.of(p.role(), preset));
+                WeightStats.check(file, t, WeightScheme.of(p.role(), p.layer(), preset));
             }
         }
     }

@@ -47,7 +47,7 @@ class SyntheticModelsTest {
     void everyTensorOfTheTinyModelHasTheIntendedDistribution() throws IOException {
         try (GgufFile file = GgufFile.open(SyntheticModels.cached(ModelPreset.TINY, Ftype.Q4_K_M, 42))) {
             for (PlannedTensor p : TensorPlan.of(ModelPreset.TINY, Ftype.Q4_K_M)) {
-                WeightStats.check(file, file.requireTensor(p.name()), WeightScheme.of(p.role(), ModelPreset.TINY));
+                WeightStats.check(file, file.requireTensor(p.name()), WeightScheme.of(p.role(), p.layer(), ModelPreset.TINY));
             }
         }
     }

@@ -53,7 +53,7 @@ class TensorFillerTest {
         for (TensorRole role : new TensorRole[] {TensorRole.ATTN_Q, TensorRole.ATTN_OUTPUT, TensorRole.FFN_DOWN}) {
             PlannedTensor t = f32(role, 0);
             float[] v = values(t, 9);
-            double std = WeightScheme.of(role, P).std();
+            double std = WeightScheme.of(role, 0, P).std();
             // n >= 65,536: the sample mean's standard error is std/256 and the sample std's relative
             // error about 1/sqrt(2n) = 0.3%, so 5 standard errors and 2% are far outside chance.
             assertEquals(0, mean(v), 5 * std / Math.sqrt(v.length), role.name());
@@ -91,7 +91,7 @@ class TensorFillerTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment small = arena.allocate(t.byteSize() - 4);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TensorFiller(pool, 2)
-                    .fill(t, WeightScheme.of(t.role(), P), 1, new F32TestCodec(), small));
+                    .fill(t, WeightScheme.of(t.role(), t.layer(), P), 1, new F32TestCodec(), small));
             assertTrue(e.getMessage().contains("blk.0.attn_norm.weight"), e.getMessage());
         }
     }
@@ -108,7 +108,7 @@ class TensorFillerTest {
         try (Arena arena = Arena.ofShared()) {
             MemorySegment dst = arena.allocate(t.byteSize());
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> new TensorFiller(pool, 2)
-                    .fill(t, WeightScheme.of(t.role(), P), 1, broken, dst));
+                    .fill(t, WeightScheme.of(t.role(), t.layer(), P), 1, broken, dst));
             assertTrue(e.getMessage().contains("blk.0.ffn_up.weight") && e.getMessage().contains("boom"), e.getMessage());
         }
     }
@@ -120,7 +120,7 @@ class TensorFillerTest {
     private static byte[] fill(PlannedTensor t, long seed, TensorFiller filler) {
         try (Arena arena = Arena.ofShared()) {
             MemorySegment dst = arena.allocate(t.byteSize());
-            filler.fill(t, WeightScheme.of(t.role(), P), seed, new F32TestCodec(), dst);
+            filler.fill(t, WeightScheme.of(t.role(), t.layer(), P), seed, new F32TestCodec(), dst);
             return dst.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
         }
     }
