@@ -19,10 +19,22 @@ import jdk.incubator.vector.VectorSpecies;
  * order, and the float part (one fma with d*dy per lane and block, the Q4_K min term, the lane
  * tree) is the canonical one, done lane-wise over tokens. Which path runs is a matter of speed only.
  *
- * <p>Tile: 4 rows x 2 vectors of tokens; for each canonical lane, all blocks of the row in turn,
- * with the tile's 8 lane accumulators in registers: per weight, two activation loads and four
- * broadcasts feed eight fma. Per-thread scratch (the tile's dequantized rows, per-block scales and
- * finished lanes) lives in a thread-local buffer that grows once to the widest row seen.
+ * <h2>Layout</h2>
+ * Within each block, weights and activations are stored in one "position" order ({@link #WEIGHT_AT})
+ * in which every canonical lane of either type is two runs of 8 consecutive positions (for Q4_K
+ * even one run of 16): weight bits {@code b7..b0} sit at position bits {@code [b6 b4 b3 b2 b5 b7 b1 b0]}.
+ * A Q4_K lane fixes {@code b6} and {@code b4..b2} (chunk parity and byte group), a Q6_K lane
+ * {@code b5} and {@code b4..b2}; both leave {@code b7, b1, b0} free (and Q4_K {@code b5}, Q6_K {@code b6}), the low bits here. So the inner
+ * loop walks memory linearly, with no index table and with bounds checks hoisted out of it.
+ * The dequantized tile keeps its rows interleaved ({@code (position * TILE_ROWS + row)}), so all
+ * rows' weights of one position are a few constant offsets from one address.
+ *
+ * <h2>Tile</h2>
+ * {@link #TILE_ROWS} rows x 2 vectors of tokens: per position two activation loads and one
+ * broadcast per row feed {@code 2 * TILE_ROWS} fma into the exact lane sums, which are stored per
+ * (row, block, lane); a second pass folds them into the 16 lane accumulators of each (row, token
+ * vector) in registers, in the canonical order, and finishes with the lane tree. Per-thread
+ * scratch lives in a thread-local buffer that grows once to the widest row seen.
  */
 final class KQuantGemm {
     static final VectorSpecies<Float> FS = Simd.WIDE ? Simd.F512 : Simd.F256;
@@ -31,16 +43,16 @@ final class KQuantGemm {
     static final int VL = FS.length();
     /** Tokens per tile. */
     static final int TILE_TOKENS = 2 * VL;
-    static final int TILE_ROWS = 4;
+    /** Rows per tile: 8 x 2 token vectors of sums fill half of AVX-512's 32 registers, 4 x 2 half of AVX2's 16. */
+    static final int TILE_ROWS = Simd.WIDE ? 8 : 4;
     /**
      * The smallest batch this path is used for (measured: bench/KERNELS.md); the system property
      * {@code jllm.gemm.minTokens} overrides it, for benchmarks comparing both paths.
      */
     static final int MIN_TOKENS = Integer.getInteger("jllm.gemm.minTokens", 32);
 
-    /** Q4_K canonical lanes: the 16 weight indices (within a block) of each lane. */
-    static final int[] Q4K_LANES = q4kLanes();
-    static final int[] Q6K_LANES = q6kLanes();
+    /** The weight (within its block) stored at each position; see the class comment. */
+    static final int[] WEIGHT_AT = weightAt();
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -48,50 +60,39 @@ final class KQuantGemm {
     }
 
     private static final class Scratch {
+        /** The tile's rows, interleaved, in position order. */
         float[] weights = new float[0];
+        /** One row in natural order, on its way into {@link #weights}. */
+        float[] row = new float[0];
         /** Per tile row and block: d, dmin and the eight mins. */
         float[] blockScales = new float[0];
-        final float[] lanes = new float[TILE_ROWS * 16 * TILE_TOKENS];
         /** Per tile row, block and token of the tile: d*dy, then -(dmin*dy). */
         float[] blockDy = new float[0];
+        /** Lane sums S_L: {@code ((((2*row + v)*blocks + b)*16 + lane) * VL + token)}, {@code v} the token vector. */
+        float[] sums = new float[0];
 
         void ensure(int cols) {
             if (weights.length < TILE_ROWS * cols) {
                 weights = new float[TILE_ROWS * cols];
+                row = new float[cols];
                 blockScales = new float[TILE_ROWS * cols / 256 * 10];
                 blockDy = new float[TILE_ROWS * cols / 256 * 2 * TILE_TOKENS];
+                sums = new float[TILE_ROWS * cols / 256 * 16 * TILE_TOKENS];
             }
         }
     }
 
-    private static int[] q4kLanes() {
-        int[] lanes = new int[256];
-        for (int lane = 0; lane < 16; lane++) {
-            int k = 0;
-            for (int c = lane / 8; c < 4; c += 2) {
-                for (int high = 0; high < 2; high++) {
-                    for (int e = 0; e < 4; e++) {
-                        lanes[lane * 16 + k++] = 64 * c + 32 * high + 4 * (lane % 8) + e;
-                    }
-                }
-            }
+    private static int[] weightAt() {
+        int[] w = new int[256];
+        for (int p = 0; p < 256; p++) {
+            int b10 = p & 3;
+            int b7 = (p >> 2) & 1;
+            int b5 = (p >> 3) & 1;
+            int b432 = (p >> 4) & 7;
+            int b6 = (p >> 7) & 1;
+            w[p] = (b7 << 7) | (b6 << 6) | (b5 << 5) | (b432 << 2) | b10;
         }
-        return lanes;
-    }
-
-    private static int[] q6kLanes() {
-        int[] lanes = new int[256];
-        for (int lane = 0; lane < 16; lane++) {
-            int k = 0;
-            for (int h = 0; h < 2; h++) {
-                for (int high = 0; high < 2; high++) {
-                    for (int e = 0; e < 4; e++) {
-                        lanes[lane * 16 + k++] = 128 * h + 32 * (lane / 8) + 64 * high + 4 * (lane % 8) + e;
-                    }
-                }
-            }
-        }
-        return lanes;
+        return w;
     }
 
     /** Whether a batch of {@code tokens} takes this path. */
@@ -102,10 +103,11 @@ final class KQuantGemm {
 
     /**
      * Fills the transposed activations, one tile of tokens after another so that a tile's data is
-     * contiguous (a power-of-two stride between tokens' rows would thrash the cache's sets): quant
-     * {@code w} of block {@code b} for token {@code t} at {@code ((g*cols + b*256 + w) * TILE_TOKENS + t%TILE_TOKENS)}
-     * with {@code g = t / TILE_TOKENS}, as a float; {@link Activations#dyT} and {@link Activations#ksT}
-     * likewise per block (and lane); tokens padded with zeros to whole tiles.
+     * contiguous (a power-of-two stride between tokens' rows would thrash the cache's sets): the
+     * quant at position {@code p} of block {@code b} for token {@code t} at
+     * {@code ((g*cols + b*256 + p) * TILE_TOKENS + t%TILE_TOKENS)} with {@code g = t / TILE_TOKENS},
+     * as a float; {@link Activations#dyT} and {@link Activations#ksT} likewise per block (and lane);
+     * tokens padded with zeros to whole tiles.
      */
     static void layoutActivations(Activations a, int tokens, int cols) {
         int tPad = (tokens + TILE_TOKENS - 1) / TILE_TOKENS * TILE_TOKENS;
@@ -114,10 +116,10 @@ final class KQuantGemm {
         for (int g = 0; g < tPad / TILE_TOKENS; g++) {
             int t0 = g * TILE_TOKENS;
             int real = Math.min(TILE_TOKENS, tokens - t0);
-            // weight-major within the tile: contiguous writes, reads from TILE_TOKENS rows at once
+            // position-major within the tile: contiguous writes, reads from TILE_TOKENS rows at once
             for (int i = 0; i < cols; i++) {
                 int dst = (g * cols + i) * TILE_TOKENS;
-                int src = t0 * cols + i;
+                int src = t0 * cols + (i & ~255) + WEIGHT_AT[i & 255];
                 for (int j = 0; j < real; j++) {
                     yT[dst + j] = a.qs[src + j * cols];
                 }
@@ -151,14 +153,12 @@ final class KQuantGemm {
         int cols = w.cols();
         int blocks = cols / 256;
         int tokens = a.tokens();
-        int tPad = (tokens + TILE_TOKENS - 1) / TILE_TOKENS * TILE_TOKENS;
         Scratch scratch = SCRATCH.get();
         scratch.ensure(cols);
         float[] wq = scratch.weights;
         float[] bsc = scratch.blockScales;
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
-        int[] lanes = q4k ? Q4K_LANES : Q6K_LANES;
         // row tiles outside, token tiles inside: a row tile is dequantized once for the whole batch
         // (tried the other order, which keeps a token tile's activations in cache: slower, as the
         // weights are then read and dequantized once per token tile)
@@ -167,17 +167,35 @@ final class KQuantGemm {
                 // a tile past the last row repeats it: same work, same values, stored once
                 long row = Math.min(rt + i, r1 - 1) * rowBytes;
                 if (q4k) {
-                    dequantizeQ4K(data, row, blocks, wq, i * cols, bsc, i * blocks * 10);
+                    dequantizeQ4K(data, row, blocks, scratch.row, 0, bsc, i * blocks * 10);
                 } else {
-                    dequantizeQ6K(data, row, blocks, wq, i * cols, bsc, i * blocks * 10);
+                    dequantizeQ6K(data, row, blocks, scratch.row, 0, bsc, i * blocks * 10);
                 }
+                interleave(scratch.row, cols, wq, i);
             }
             for (int t0 = 0; t0 < tokens; t0 += TILE_TOKENS) {
-                scaleTokens(blocks, bsc, a.dyT, tPad, t0, scratch.blockDy);
-                for (int lane = 0; lane < 16; lane++) {
-                    laneOfTile(lane, blocks, cols, wq, bsc, scratch.blockDy, lanes, q4k, a, tPad, t0, scratch.lanes);
+                int g = t0 / TILE_TOKENS;
+                scaleTokens(blocks, bsc, a.dyT, g, scratch.blockDy);
+                if (Simd.WIDE) {
+                    sums8(blocks, cols, wq, q4k, a.yT, g, scratch.sums);
+                } else {
+                    sums4(blocks, cols, wq, q4k, a.yT, g, scratch.sums);
                 }
-                store(scratch.lanes, rt, r1, t0, tokens, y, stride);
+                for (int i = 0; i < TILE_ROWS && rt + i < r1; i++) {
+                    for (int v = 0; v < 2; v++) {
+                        foldAndStore(i, v, blocks, scratch.sums, scratch.blockDy, q4k, a.ksT, g, bsc, t0, tokens,
+                                y, stride, rt + i);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Row {@code i} of the tile, natural order, into the interleaved position order. */
+    private static void interleave(float[] row, int cols, float[] wq, int i) {
+        for (int b = 0; b < cols; b += 256) {
+            for (int p = 0; p < 256; p++) {
+                wq[(b + p) * TILE_ROWS + i] = row[b + WEIGHT_AT[p]];
             }
         }
     }
@@ -186,13 +204,13 @@ final class KQuantGemm {
      * {@code out[((row*blocks + b)*2 + m)*TILE_TOKENS + t]}: d*dy (m = 0) and -(dmin*dy) (m = 1) of
      * the tile's tokens.
      */
-    private static void scaleTokens(int blocks, float[] bsc, float[] dyT, int tPad, int t0, float[] out) {
+    private static void scaleTokens(int blocks, float[] bsc, float[] dyT, int g, float[] out) {
         for (int i = 0; i < TILE_ROWS; i++) {
             for (int b = 0; b < blocks; b++) {
                 int s = (i * blocks + b) * 10;
                 int o = (i * blocks + b) * 2 * TILE_TOKENS;
                 for (int v = 0; v < 2; v++) {
-                    int at = ((t0 / TILE_TOKENS) * blocks + b) * TILE_TOKENS + v * VL;
+                    int at = (g * blocks + b) * TILE_TOKENS + v * VL;
                     FloatVector dy = FloatVector.fromArray(FS, dyT, at);
                     dy.mul(bsc[s]).intoArray(out, o + v * VL);
                     dy.mul(bsc[s + 1]).neg().intoArray(out, o + TILE_TOKENS + v * VL);
@@ -202,131 +220,265 @@ final class KQuantGemm {
     }
 
     /**
-     * Canonical lane {@code lane} of the tile's 4 rows x 2 token vectors over every block, left in
-     * {@code out[(row*16 + lane) * TILE_TOKENS ..]}.
+     * The exact lane sums of the tile's 8 rows x 2 token vectors for every (block, lane), into
+     * {@code sums}: per position, two activation loads and 8 broadcast weights, 16 fma; a lane's
+     * two runs of 8 positions walked side by side, so one loop of 8 steps covers the lane.
      */
-    private static void laneOfTile(int lane, int blocks, int cols, float[] wq, float[] bsc, float[] bdy, int[] lanes,
-            boolean q4k, Activations a, int tPad, int t0, float[] out) {
-        float[] yT = a.yT;
-        int c1 = cols;
-        int c2 = 2 * cols;
-        int c3 = 3 * cols;
-        int b1 = blocks * 10;
-        int b2 = 2 * blocks * 10;
-        int b3 = 3 * blocks * 10;
-        FloatVector a00 = FloatVector.zero(FS);
-        FloatVector a01 = a00;
-        FloatVector a10 = a00;
-        FloatVector a11 = a00;
-        FloatVector a20 = a00;
-        FloatVector a21 = a00;
-        FloatVector a30 = a00;
-        FloatVector a31 = a00;
-        int lane16 = lane * 16;
-        int g = t0 / TILE_TOKENS;
+    private static void sums8(int blocks, int cols, float[] wq, boolean q4k, float[] yT, int g, float[] sums) {
+        int tt = TILE_TOKENS;
         int gBase = g * cols;
+        // a lane's second run of 8: right after the first (Q4_K) or 128 positions on (Q6_K)
+        int second = q4k ? 8 : 128;
         for (int b = 0; b < blocks; b++) {
-            FloatVector s00 = FloatVector.zero(FS);
-            FloatVector s01 = s00;
-            FloatVector s10 = s00;
-            FloatVector s11 = s00;
-            FloatVector s20 = s00;
-            FloatVector s21 = s00;
-            FloatVector s30 = s00;
-            FloatVector s31 = s00;
-            int wb = b * 256;
-            for (int k = 0; k < 16; k++) {
-                int wi = wb + lanes[lane16 + k];
-                int at = (gBase + wi) * TILE_TOKENS;
-                FloatVector y0 = FloatVector.fromArray(FS, yT, at);
-                FloatVector y1 = FloatVector.fromArray(FS, yT, at + VL);
-                FloatVector w0 = FloatVector.broadcast(FS, wq[wi]);
-                FloatVector w1 = FloatVector.broadcast(FS, wq[c1 + wi]);
-                FloatVector w2 = FloatVector.broadcast(FS, wq[c2 + wi]);
-                FloatVector w3 = FloatVector.broadcast(FS, wq[c3 + wi]);
-                s00 = w0.fma(y0, s00);
-                s01 = w0.fma(y1, s01);
-                s10 = w1.fma(y0, s10);
-                s11 = w1.fma(y1, s11);
-                s20 = w2.fma(y0, s20);
-                s21 = w2.fma(y1, s21);
-                s30 = w3.fma(y0, s30);
-                s31 = w3.fma(y1, s31);
-            }
-            int d0 = b * 2 * TILE_TOKENS;
-            int d1 = (blocks + b) * 2 * TILE_TOKENS;
-            int d2 = (2 * blocks + b) * 2 * TILE_TOKENS;
-            int d3 = (3 * blocks + b) * 2 * TILE_TOKENS;
-            a00 = s00.fma(FloatVector.fromArray(FS, bdy, d0), a00);
-            a01 = s01.fma(FloatVector.fromArray(FS, bdy, d0 + VL), a01);
-            a10 = s10.fma(FloatVector.fromArray(FS, bdy, d1), a10);
-            a11 = s11.fma(FloatVector.fromArray(FS, bdy, d1 + VL), a11);
-            a20 = s20.fma(FloatVector.fromArray(FS, bdy, d2), a20);
-            a21 = s21.fma(FloatVector.fromArray(FS, bdy, d2 + VL), a21);
-            a30 = s30.fma(FloatVector.fromArray(FS, bdy, d3), a30);
-            a31 = s31.fma(FloatVector.fromArray(FS, bdy, d3 + VL), a31);
-            if (q4k) {
-                // the min term: -(dmin*dy) times min_j * bsum of this lane's half of sub-block j
-                int ks = ((g * blocks + b) * 16 + lane) * TILE_TOKENS;
-                FloatVector bs0 = FloatVector.fromArray(FS, a.ksT, ks);
-                FloatVector bs1 = FloatVector.fromArray(FS, a.ksT, ks + VL);
-                int mj = b * 10 + 2 + lane % 8;
-                int m = TILE_TOKENS;
-                a00 = bs0.mul(bsc[mj]).fma(FloatVector.fromArray(FS, bdy, d0 + m), a00);
-                a01 = bs1.mul(bsc[mj]).fma(FloatVector.fromArray(FS, bdy, d0 + m + VL), a01);
-                a10 = bs0.mul(bsc[b1 + mj]).fma(FloatVector.fromArray(FS, bdy, d1 + m), a10);
-                a11 = bs1.mul(bsc[b1 + mj]).fma(FloatVector.fromArray(FS, bdy, d1 + m + VL), a11);
-                a20 = bs0.mul(bsc[b2 + mj]).fma(FloatVector.fromArray(FS, bdy, d2 + m), a20);
-                a21 = bs1.mul(bsc[b2 + mj]).fma(FloatVector.fromArray(FS, bdy, d2 + m + VL), a21);
-                a30 = bs0.mul(bsc[b3 + mj]).fma(FloatVector.fromArray(FS, bdy, d3 + m), a30);
-                a31 = bs1.mul(bsc[b3 + mj]).fma(FloatVector.fromArray(FS, bdy, d3 + m + VL), a31);
+            for (int lane = 0; lane < 16; lane++) {
+                int first = b * 256 + (q4k ? lane << 4 : ((lane & 7) << 4) | ((lane >> 3) << 3));
+                FloatVector s00 = FloatVector.zero(FS);
+                FloatVector s01 = s00;
+                FloatVector s10 = FloatVector.zero(FS);
+                FloatVector s11 = s10;
+                FloatVector s20 = FloatVector.zero(FS);
+                FloatVector s21 = s20;
+                FloatVector s30 = FloatVector.zero(FS);
+                FloatVector s31 = s30;
+                FloatVector s40 = FloatVector.zero(FS);
+                FloatVector s41 = s40;
+                FloatVector s50 = FloatVector.zero(FS);
+                FloatVector s51 = s50;
+                FloatVector s60 = FloatVector.zero(FS);
+                FloatVector s61 = s60;
+                FloatVector s70 = FloatVector.zero(FS);
+                FloatVector s71 = s70;
+                for (int p = first; p < first + 8; p++) {
+                    int at = (gBase + p) * tt;
+                    int bt = at + second * tt;
+                    int wa = p * 8;
+                    int wb = wa + second * 8;
+                    FloatVector y0 = FloatVector.fromArray(FS, yT, at);
+                    FloatVector y1 = FloatVector.fromArray(FS, yT, at + VL);
+                    FloatVector z0 = FloatVector.fromArray(FS, yT, bt);
+                    FloatVector z1 = FloatVector.fromArray(FS, yT, bt + VL);
+                    FloatVector w;
+                    w = FloatVector.broadcast(FS, wq[wa]);
+                    s00 = w.fma(y0, s00);
+                    s01 = w.fma(y1, s01);
+                    w = FloatVector.broadcast(FS, wq[wa + 1]);
+                    s10 = w.fma(y0, s10);
+                    s11 = w.fma(y1, s11);
+                    w = FloatVector.broadcast(FS, wq[wa + 2]);
+                    s20 = w.fma(y0, s20);
+                    s21 = w.fma(y1, s21);
+                    w = FloatVector.broadcast(FS, wq[wa + 3]);
+                    s30 = w.fma(y0, s30);
+                    s31 = w.fma(y1, s31);
+                    w = FloatVector.broadcast(FS, wq[wa + 4]);
+                    s40 = w.fma(y0, s40);
+                    s41 = w.fma(y1, s41);
+                    w = FloatVector.broadcast(FS, wq[wa + 5]);
+                    s50 = w.fma(y0, s50);
+                    s51 = w.fma(y1, s51);
+                    w = FloatVector.broadcast(FS, wq[wa + 6]);
+                    s60 = w.fma(y0, s60);
+                    s61 = w.fma(y1, s61);
+                    w = FloatVector.broadcast(FS, wq[wa + 7]);
+                    s70 = w.fma(y0, s70);
+                    s71 = w.fma(y1, s71);
+                    w = FloatVector.broadcast(FS, wq[wb]);
+                    s00 = w.fma(z0, s00);
+                    s01 = w.fma(z1, s01);
+                    w = FloatVector.broadcast(FS, wq[wb + 1]);
+                    s10 = w.fma(z0, s10);
+                    s11 = w.fma(z1, s11);
+                    w = FloatVector.broadcast(FS, wq[wb + 2]);
+                    s20 = w.fma(z0, s20);
+                    s21 = w.fma(z1, s21);
+                    w = FloatVector.broadcast(FS, wq[wb + 3]);
+                    s30 = w.fma(z0, s30);
+                    s31 = w.fma(z1, s31);
+                    w = FloatVector.broadcast(FS, wq[wb + 4]);
+                    s40 = w.fma(z0, s40);
+                    s41 = w.fma(z1, s41);
+                    w = FloatVector.broadcast(FS, wq[wb + 5]);
+                    s50 = w.fma(z0, s50);
+                    s51 = w.fma(z1, s51);
+                    w = FloatVector.broadcast(FS, wq[wb + 6]);
+                    s60 = w.fma(z0, s60);
+                    s61 = w.fma(z1, s61);
+                    w = FloatVector.broadcast(FS, wq[wb + 7]);
+                    s70 = w.fma(z0, s70);
+                    s71 = w.fma(z1, s71);
+                }
+                s00.intoArray(sums, (((0 * blocks + b) << 4) + lane) * VL);
+                s01.intoArray(sums, (((1 * blocks + b) << 4) + lane) * VL);
+                s10.intoArray(sums, (((2 * blocks + b) << 4) + lane) * VL);
+                s11.intoArray(sums, (((3 * blocks + b) << 4) + lane) * VL);
+                s20.intoArray(sums, (((4 * blocks + b) << 4) + lane) * VL);
+                s21.intoArray(sums, (((5 * blocks + b) << 4) + lane) * VL);
+                s30.intoArray(sums, (((6 * blocks + b) << 4) + lane) * VL);
+                s31.intoArray(sums, (((7 * blocks + b) << 4) + lane) * VL);
+                s40.intoArray(sums, (((8 * blocks + b) << 4) + lane) * VL);
+                s41.intoArray(sums, (((9 * blocks + b) << 4) + lane) * VL);
+                s50.intoArray(sums, (((10 * blocks + b) << 4) + lane) * VL);
+                s51.intoArray(sums, (((11 * blocks + b) << 4) + lane) * VL);
+                s60.intoArray(sums, (((12 * blocks + b) << 4) + lane) * VL);
+                s61.intoArray(sums, (((13 * blocks + b) << 4) + lane) * VL);
+                s70.intoArray(sums, (((14 * blocks + b) << 4) + lane) * VL);
+                s71.intoArray(sums, (((15 * blocks + b) << 4) + lane) * VL);
             }
         }
-        int o = lane * TILE_TOKENS;
-        int row = 16 * TILE_TOKENS;
-        a00.intoArray(out, o);
-        a01.intoArray(out, o + VL);
-        a10.intoArray(out, row + o);
-        a11.intoArray(out, row + o + VL);
-        a20.intoArray(out, 2 * row + o);
-        a21.intoArray(out, 2 * row + o + VL);
-        a30.intoArray(out, 3 * row + o);
-        a31.intoArray(out, 3 * row + o + VL);
     }
 
-    /** The canonical tree over the 16 lanes of each (row, token) of the tile, stored into y. */
-    private static void store(float[] lanes, int rt, int r1, int t0, int tokens, float[] y, int stride) {
+    /**
+     * The exact lane sums of the tile's 4 rows x 2 token vectors for every (block, lane), into
+     * {@code sums}: per position, two activation loads and 4 broadcast weights, 8 fma; a lane's
+     * two runs of 8 positions walked side by side, so one loop of 8 steps covers the lane.
+     */
+    private static void sums4(int blocks, int cols, float[] wq, boolean q4k, float[] yT, int g, float[] sums) {
         int tt = TILE_TOKENS;
-        for (int i = 0; i < TILE_ROWS && rt + i < r1; i++) {
-            for (int v = 0; v < 2; v++) {
-                int base = i * 16 * tt + v * VL;
-                FloatVector h0 = FloatVector.fromArray(FS, lanes, base)
-                        .add(FloatVector.fromArray(FS, lanes, base + 8 * tt));
-                FloatVector h1 = FloatVector.fromArray(FS, lanes, base + tt)
-                        .add(FloatVector.fromArray(FS, lanes, base + 9 * tt));
-                FloatVector h2 = FloatVector.fromArray(FS, lanes, base + 2 * tt)
-                        .add(FloatVector.fromArray(FS, lanes, base + 10 * tt));
-                FloatVector h3 = FloatVector.fromArray(FS, lanes, base + 3 * tt)
-                        .add(FloatVector.fromArray(FS, lanes, base + 11 * tt));
-                FloatVector h4 = FloatVector.fromArray(FS, lanes, base + 4 * tt)
-                        .add(FloatVector.fromArray(FS, lanes, base + 12 * tt));
-                FloatVector h5 = FloatVector.fromArray(FS, lanes, base + 5 * tt)
-                        .add(FloatVector.fromArray(FS, lanes, base + 13 * tt));
-                FloatVector h6 = FloatVector.fromArray(FS, lanes, base + 6 * tt)
-                        .add(FloatVector.fromArray(FS, lanes, base + 14 * tt));
-                FloatVector h7 = FloatVector.fromArray(FS, lanes, base + 7 * tt)
-                        .add(FloatVector.fromArray(FS, lanes, base + 15 * tt));
-                FloatVector g0 = h0.add(h4);
-                FloatVector g1 = h1.add(h5);
-                FloatVector g2 = h2.add(h6);
-                FloatVector g3 = h3.add(h7);
-                FloatVector r = g0.add(g2).add(g1.add(g3));
-                for (int j = 0; j < VL; j++) {
-                    int t = t0 + v * VL + j;
-                    if (t < tokens) {
-                        y[t * stride + rt + i] = r.lane(j);
-                    }
+        int gBase = g * cols;
+        // a lane's second run of 8: right after the first (Q4_K) or 128 positions on (Q6_K)
+        int second = q4k ? 8 : 128;
+        for (int b = 0; b < blocks; b++) {
+            for (int lane = 0; lane < 16; lane++) {
+                int first = b * 256 + (q4k ? lane << 4 : ((lane & 7) << 4) | ((lane >> 3) << 3));
+                FloatVector s00 = FloatVector.zero(FS);
+                FloatVector s01 = s00;
+                FloatVector s10 = FloatVector.zero(FS);
+                FloatVector s11 = s10;
+                FloatVector s20 = FloatVector.zero(FS);
+                FloatVector s21 = s20;
+                FloatVector s30 = FloatVector.zero(FS);
+                FloatVector s31 = s30;
+                for (int p = first; p < first + 8; p++) {
+                    int at = (gBase + p) * tt;
+                    int bt = at + second * tt;
+                    int wa = p * 4;
+                    int wb = wa + second * 4;
+                    FloatVector y0 = FloatVector.fromArray(FS, yT, at);
+                    FloatVector y1 = FloatVector.fromArray(FS, yT, at + VL);
+                    FloatVector z0 = FloatVector.fromArray(FS, yT, bt);
+                    FloatVector z1 = FloatVector.fromArray(FS, yT, bt + VL);
+                    FloatVector w;
+                    w = FloatVector.broadcast(FS, wq[wa]);
+                    s00 = w.fma(y0, s00);
+                    s01 = w.fma(y1, s01);
+                    w = FloatVector.broadcast(FS, wq[wa + 1]);
+                    s10 = w.fma(y0, s10);
+                    s11 = w.fma(y1, s11);
+                    w = FloatVector.broadcast(FS, wq[wa + 2]);
+                    s20 = w.fma(y0, s20);
+                    s21 = w.fma(y1, s21);
+                    w = FloatVector.broadcast(FS, wq[wa + 3]);
+                    s30 = w.fma(y0, s30);
+                    s31 = w.fma(y1, s31);
+                    w = FloatVector.broadcast(FS, wq[wb]);
+                    s00 = w.fma(z0, s00);
+                    s01 = w.fma(z1, s01);
+                    w = FloatVector.broadcast(FS, wq[wb + 1]);
+                    s10 = w.fma(z0, s10);
+                    s11 = w.fma(z1, s11);
+                    w = FloatVector.broadcast(FS, wq[wb + 2]);
+                    s20 = w.fma(z0, s20);
+                    s21 = w.fma(z1, s21);
+                    w = FloatVector.broadcast(FS, wq[wb + 3]);
+                    s30 = w.fma(z0, s30);
+                    s31 = w.fma(z1, s31);
                 }
+                s00.intoArray(sums, (((0 * blocks + b) << 4) + lane) * VL);
+                s01.intoArray(sums, (((1 * blocks + b) << 4) + lane) * VL);
+                s10.intoArray(sums, (((2 * blocks + b) << 4) + lane) * VL);
+                s11.intoArray(sums, (((3 * blocks + b) << 4) + lane) * VL);
+                s20.intoArray(sums, (((4 * blocks + b) << 4) + lane) * VL);
+                s21.intoArray(sums, (((5 * blocks + b) << 4) + lane) * VL);
+                s30.intoArray(sums, (((6 * blocks + b) << 4) + lane) * VL);
+                s31.intoArray(sums, (((7 * blocks + b) << 4) + lane) * VL);
+            }
+        }
+    }
+
+    /**
+     * The lane accumulators of tile row {@code i}, token vector {@code v}: for each block, in order,
+     * {@code acc_L = fma(d*dy, S_L, acc_L)}, then (Q4_K) {@code acc_L = fma(-(dmin*dy), min_j*bsum, acc_L)};
+     * then the canonical tree, stored into {@code y}.
+     */
+    private static void foldAndStore(int i, int v, int blocks, float[] sums, float[] bdy, boolean q4k, float[] ksT,
+            int g, float[] bsc, int t0, int tokens, float[] y, int stride, int row) {
+        int tt = TILE_TOKENS;
+        FloatVector zero = FloatVector.zero(FS);
+        FloatVector a0 = zero;
+        FloatVector a1 = zero;
+        FloatVector a2 = zero;
+        FloatVector a3 = zero;
+        FloatVector a4 = zero;
+        FloatVector a5 = zero;
+        FloatVector a6 = zero;
+        FloatVector a7 = zero;
+        FloatVector a8 = zero;
+        FloatVector a9 = zero;
+        FloatVector a10 = zero;
+        FloatVector a11 = zero;
+        FloatVector a12 = zero;
+        FloatVector a13 = zero;
+        FloatVector a14 = zero;
+        FloatVector a15 = zero;
+        for (int b = 0; b < blocks; b++) {
+            int di = (i * blocks + b) * 2 * tt + v * VL;
+            FloatVector d = FloatVector.fromArray(FS, bdy, di);
+            int si = (((2 * i + v) * blocks + b) << 4) * VL;
+            a0 = FloatVector.fromArray(FS, sums, si + 0 * VL).fma(d, a0);
+            a1 = FloatVector.fromArray(FS, sums, si + 1 * VL).fma(d, a1);
+            a2 = FloatVector.fromArray(FS, sums, si + 2 * VL).fma(d, a2);
+            a3 = FloatVector.fromArray(FS, sums, si + 3 * VL).fma(d, a3);
+            a4 = FloatVector.fromArray(FS, sums, si + 4 * VL).fma(d, a4);
+            a5 = FloatVector.fromArray(FS, sums, si + 5 * VL).fma(d, a5);
+            a6 = FloatVector.fromArray(FS, sums, si + 6 * VL).fma(d, a6);
+            a7 = FloatVector.fromArray(FS, sums, si + 7 * VL).fma(d, a7);
+            a8 = FloatVector.fromArray(FS, sums, si + 8 * VL).fma(d, a8);
+            a9 = FloatVector.fromArray(FS, sums, si + 9 * VL).fma(d, a9);
+            a10 = FloatVector.fromArray(FS, sums, si + 10 * VL).fma(d, a10);
+            a11 = FloatVector.fromArray(FS, sums, si + 11 * VL).fma(d, a11);
+            a12 = FloatVector.fromArray(FS, sums, si + 12 * VL).fma(d, a12);
+            a13 = FloatVector.fromArray(FS, sums, si + 13 * VL).fma(d, a13);
+            a14 = FloatVector.fromArray(FS, sums, si + 14 * VL).fma(d, a14);
+            a15 = FloatVector.fromArray(FS, sums, si + 15 * VL).fma(d, a15);
+            if (q4k) {
+                FloatVector m = FloatVector.fromArray(FS, bdy, di + tt);
+                int ki = (g * blocks + b) * 16 * tt + v * VL;
+                int mi = (i * blocks + b) * 10 + 2;
+                a0 = FloatVector.fromArray(FS, ksT, ki + 0 * tt).mul(bsc[mi + 0]).fma(m, a0);
+                a1 = FloatVector.fromArray(FS, ksT, ki + 1 * tt).mul(bsc[mi + 1]).fma(m, a1);
+                a2 = FloatVector.fromArray(FS, ksT, ki + 2 * tt).mul(bsc[mi + 2]).fma(m, a2);
+                a3 = FloatVector.fromArray(FS, ksT, ki + 3 * tt).mul(bsc[mi + 3]).fma(m, a3);
+                a4 = FloatVector.fromArray(FS, ksT, ki + 4 * tt).mul(bsc[mi + 4]).fma(m, a4);
+                a5 = FloatVector.fromArray(FS, ksT, ki + 5 * tt).mul(bsc[mi + 5]).fma(m, a5);
+                a6 = FloatVector.fromArray(FS, ksT, ki + 6 * tt).mul(bsc[mi + 6]).fma(m, a6);
+                a7 = FloatVector.fromArray(FS, ksT, ki + 7 * tt).mul(bsc[mi + 7]).fma(m, a7);
+                a8 = FloatVector.fromArray(FS, ksT, ki + 8 * tt).mul(bsc[mi + 0]).fma(m, a8);
+                a9 = FloatVector.fromArray(FS, ksT, ki + 9 * tt).mul(bsc[mi + 1]).fma(m, a9);
+                a10 = FloatVector.fromArray(FS, ksT, ki + 10 * tt).mul(bsc[mi + 2]).fma(m, a10);
+                a11 = FloatVector.fromArray(FS, ksT, ki + 11 * tt).mul(bsc[mi + 3]).fma(m, a11);
+                a12 = FloatVector.fromArray(FS, ksT, ki + 12 * tt).mul(bsc[mi + 4]).fma(m, a12);
+                a13 = FloatVector.fromArray(FS, ksT, ki + 13 * tt).mul(bsc[mi + 5]).fma(m, a13);
+                a14 = FloatVector.fromArray(FS, ksT, ki + 14 * tt).mul(bsc[mi + 6]).fma(m, a14);
+                a15 = FloatVector.fromArray(FS, ksT, ki + 15 * tt).mul(bsc[mi + 7]).fma(m, a15);
+            }
+        }
+        FloatVector h0 = a0.add(a8);
+        FloatVector h1 = a1.add(a9);
+        FloatVector h2 = a2.add(a10);
+        FloatVector h3 = a3.add(a11);
+        FloatVector h4 = a4.add(a12);
+        FloatVector h5 = a5.add(a13);
+        FloatVector h6 = a6.add(a14);
+        FloatVector h7 = a7.add(a15);
+        FloatVector g0 = h0.add(h4);
+        FloatVector g1 = h1.add(h5);
+        FloatVector g2 = h2.add(h6);
+        FloatVector g3 = h3.add(h7);
+        FloatVector r = g0.add(g2).add(g1.add(g3));
+        for (int j = 0; j < VL; j++) {
+            int t = t0 + v * VL + j;
+            if (t < tokens) {
+                y[t * stride + row] = r.lane(j);
             }
         }
     }
