@@ -24,8 +24,9 @@ import jdk.incubator.vector.VectorSpecies;
  * in which every canonical lane of either type is two runs of 8 consecutive positions (for Q4_K
  * even one run of 16): weight bits {@code b7..b0} sit at position bits {@code [b6 b4 b3 b2 b5 b7 b1 b0]}.
  * A Q4_K lane fixes {@code b6} and {@code b4..b2} (chunk parity and byte group), a Q6_K lane
- * {@code b5} and {@code b4..b2}; both leave {@code b7, b1, b0} free (and Q4_K {@code b5}, Q6_K {@code b6}), the low bits here. So the inner
- * loop walks memory linearly, with no index table and with bounds checks hoisted out of it.
+ * {@code b5} and {@code b4..b2}; both leave {@code b7, b1, b0} free (Q4_K also {@code b5}, Q6_K
+ * also {@code b6}), and those are the low position bits. So the inner loop walks memory linearly,
+ * with no index table and with bounds checks hoisted out of it.
  * The dequantized tile keeps its rows interleaved ({@code (position * TILE_ROWS + row)}), so all
  * rows' weights of one position are a few constant offsets from one address.
  *
