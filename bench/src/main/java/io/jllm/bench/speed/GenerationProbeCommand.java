@@ -24,6 +24,12 @@ import picocli.CommandLine.Option;
 public final class GenerationProbeCommand implements Callable<Integer> {
     static final String NAME = "speed-probe";
     static final long SLACK_BYTES = 300L << 20;
+    /**
+     * The server's default warm-up: without it, the first generations run the Vector API kernels
+     * interpreted (every vector op boxed) while C2 compiles them, and that garbage grows a heap
+     * which G1 keeps committed; the engine collects once after its warm-up.
+     */
+    static final long WARMUP_MILLIS = 5000;
 
     @Option(names = "--model", required = true)
     Path model;
@@ -55,6 +61,7 @@ public final class GenerationProbeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EngineConfig config = EngineConfig.defaults(model).withThreads(threads).withKvCacheTokens(kvTokens)
+                .withWarmup(WARMUP_MILLIS)
                 .withScheduling(1, Math.max(prompt, 1), 16, false);
         SplittableRandom random = new SplittableRandom(99);
         try (InferenceEngine engine = InferenceEngine.open(config)) {

@@ -225,7 +225,8 @@ public final class SpeedCommand implements Callable<Integer> {
 
         if (results.stream().anyMatch(r -> r.probe() != null)) {
             report.paragraph("Memory and garbage during generation, measured in a fresh JVM through the whole engine "
-                    + "(scheduler, greedy sampling): " + genTokens + " tokens after a 32-token prompt, following 3 "
+                    + "(scheduler, greedy sampling) opened as the server opens it (" + GenerationProbeCommand.WARMUP_MILLIS
+                    + " ms of warm-up, then one GC): " + genTokens + " tokens after a 32-token prompt, following 3 "
                     + "unmeasured generations. Peak RSS is VmHWM after resetting it just before the generation "
                     + "(/proc/self/clear_refs); the budget is file + KV cache (" + kvTokens + " tokens, allocated up "
                     + "front) + 300 MB. GCs and allocated bytes (all threads) are counted over that generation. RssFile (mapped weights) and RssAnon (heap, KV cache, buffers) are read after it. The probe JVM takes this JVM's options (e.g. `JLLM_JVM_OPTS=-Xmx1g` through ./jllm); the heap may grow into RssAnon.");

@@ -98,8 +98,12 @@ final class KQuantGemm {
 
     /** Whether a batch of {@code tokens} takes this path. */
     static boolean suits(int tokens) {
-        // at least one whole tile, so the padded transposed layout fits the activations' buffers
-        return tokens >= Math.max(MIN_TOKENS, TILE_TOKENS);
+        return tokens >= minTokens();
+    }
+
+    /** The smallest batch this path takes: at least one whole tile, so the padded layout fits the buffers. */
+    static int minTokens() {
+        return Math.max(MIN_TOKENS, TILE_TOKENS);
     }
 
     /**

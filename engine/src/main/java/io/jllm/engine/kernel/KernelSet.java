@@ -24,6 +24,15 @@ public interface KernelSet {
         Attention.reference(cache, layer, seq, pos, kvHead, group, headDim, scale, q, qOff, out, outOff, scores);
     }
 
+    /**
+     * How the cost of a matmul with weights of {@code type} grows with the batch: {@link
+     * BatchGranularity#LINEAR} when every token costs the same, or the smallest batch a batched
+     * (GEMM) path takes and the tile it pays for whole. The scheduler sizes prefill chunks by it.
+     */
+    default BatchGranularity batchGranularity(GgmlType type) {
+        return BatchGranularity.LINEAR;
+    }
+
     /** The activation format ggml pairs with weights of {@code type} (its {@code vec_dot_type}). */
     static GgmlType activationFormat(GgmlType type) {
         return switch (type) {

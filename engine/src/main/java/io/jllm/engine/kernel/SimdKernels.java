@@ -48,6 +48,13 @@ public final class SimdKernels implements KernelSet {
     }
 
     @Override
+    public BatchGranularity batchGranularity(GgmlType type) {
+        return type == GgmlType.Q4_K || type == GgmlType.Q6_K
+                ? new BatchGranularity(KQuantGemm.minTokens(), KQuantGemm.TILE_TOKENS)
+                : BatchGranularity.LINEAR;
+    }
+
+    @Override
     public void quantize(GgmlType weightType, float[] x, int tokens, int cols, Activations out) {
         ActivationQuantizer.quantizeSimd(KernelSet.activationFormat(weightType), x, tokens, cols, out);
     }

@@ -1,6 +1,7 @@
 package io.jllm.engine.model;
 
 import io.jllm.engine.kernel.Activations;
+import io.jllm.engine.kernel.BatchGranularity;
 import io.jllm.engine.kernel.ComputePool;
 import io.jllm.engine.kernel.KernelSet;
 import io.jllm.engine.kernel.MatMulKernel;
@@ -105,6 +106,11 @@ public final class Qwen3Forward {
 
     public int maxLogitRows() {
         return maxLogitRows;
+    }
+
+    /** How a batch's cost grows with its size, judged by the FFN matrices (most of every layer's work). */
+    public BatchGranularity batchGranularity() {
+        return kernels.batchGranularity(w.layers[0].ffnGate().type());
     }
 
     /**

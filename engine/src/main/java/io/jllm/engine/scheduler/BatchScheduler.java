@@ -4,6 +4,7 @@ import io.jllm.engine.api.FinishReason;
 import io.jllm.engine.api.Generation;
 import io.jllm.engine.api.GenerationRequest;
 import io.jllm.engine.api.RejectedException;
+import io.jllm.engine.kernel.BatchGranularity;
 import io.jllm.engine.kernel.ComputePool;
 import io.jllm.engine.kv.KvSequence;
 import io.jllm.engine.kv.PagedKvCache;
@@ -53,12 +54,15 @@ public final class BatchScheduler implements AutoCloseable {
     private final Thread thread;
     private long admissions;
     /**
-     * Measured cost of a token in prefill-sized steps (nanoseconds, moving average), which turns the
-     * step time budget into a token budget; 0 until a step has measured it.
+     * Measured cost of a token in steps that prefill (nanoseconds, moving average; a partly filled
+     * tile of the batched kernels counts whole), which turns the step time budget into a token
+     * budget; 0 until a step has measured it.
      */
     private double prefillNanosPerToken;
-    /** The smallest prefill chunk worth a step: the batched kernels need a few dozen tokens. */
-    private static final int MIN_CHUNK = 32;
+    /** How batch cost grows with size for this model's kernels: prefill chunks fill whole tiles. */
+    private final BatchGranularity granularity;
+    /** Tokens of prefill in the step being run (the rest decode one token each). */
+    private int plannedPrefill;
 
     private volatile boolean accepting = true;
     private volatile long drainDeadline = Long.MAX_VALUE;
@@ -78,6 +82,7 @@ public final class BatchScheduler implements AutoCloseable {
                     + config.maxRunning());
         }
         this.forward = forward;
+        this.granularity = forward.batchGranularity();
         this.cache = cache;
         this.pool = pool;
         this.endOfGeneration = endOfGeneration;
@@ -305,8 +310,10 @@ public final class BatchScheduler implements AutoCloseable {
             return;
         }
         steps.incrementAndGet();
-        if (batch.size() >= MIN_CHUNK) {
-            double perToken = (double) (System.nanoTime() - forwardStart) / batch.size();
+        if (plannedPrefill > 0 && batch.size() >= granularity.minTokens()) {
+            int tile = granularity.tileTokens();
+            int paid = (batch.size() + tile - 1) / tile * tile;
+            double perToken = (double) (System.nanoTime() - forwardStart) / paid;
             prefillNanosPerToken = prefillNanosPerToken == 0 ? perToken : 0.8 * prefillNanosPerToken + 0.2 * perToken;
         }
         if (profile != null) {
@@ -364,10 +371,12 @@ public final class BatchScheduler implements AutoCloseable {
             s.planned = s.uncomputed() == 1 ? 1 : 0;
             budget -= s.planned;
         }
+        plannedPrefill = 0;
         for (Sequence s : running) {
             if (s.uncomputed() > 1 && budget > 0) {
                 s.planned = Math.min(s.uncomputed(), budget);
                 budget -= s.planned;
+                plannedPrefill += s.planned;
             }
         }
         for (int i = 0; i < running.size(); i++) {
@@ -382,25 +391,18 @@ public final class BatchScheduler implements AutoCloseable {
         }
     }
 
-    /**
-     * The step's token budget: the configured token budget, cut to what fits in the step time
-     * budget at the measured prefill speed, but always every decoding sequence plus one useful
-     * prefill chunk.
-     */
+    /** The step's token budget; see {@link StepBudget}. */
     private int stepBudget() {
-        int budget = config.stepTokens();
-        if (config.stepMillis() > 0 && prefillNanosPerToken > 0) {
-            int decoding = 0;
-            for (Sequence s : running) {
-                if (s.uncomputed() == 1) {
-                    decoding++;
-                }
-            }
-            long fits = (long) (config.stepMillis() * 1e6 / prefillNanosPerToken);
-            budget = (int) Math.max(decoding + MIN_CHUNK, Math.min(budget, fits));
-            budget = Math.min(budget, config.stepTokens());
+        if (config.stepMillis() <= 0 || prefillNanosPerToken <= 0) {
+            return config.stepTokens();
         }
-        return budget;
+        int decoding = 0;
+        for (Sequence s : running) {
+            if (s.uncomputed() == 1) {
+                decoding++;
+            }
+        }
+        return StepBudget.tokens(config.stepTokens(), config.stepMillis(), prefillNanosPerToken, decoding, granularity);
     }
 
     /** Frees a sequence's blocks and puts it first in line; its tokens are recomputed on return. */

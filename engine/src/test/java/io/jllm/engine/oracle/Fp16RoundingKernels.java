@@ -28,6 +28,11 @@ final class Fp16RoundingKernels implements KernelSet {
     }
 
     @Override
+    public io.jllm.engine.kernel.BatchGranularity batchGranularity(GgmlType type) {
+        return base.batchGranularity(type);
+    }
+
+    @Override
     public MatMulKernel matmul(GgmlType type) {
         return base.matmul(type);
     }

@@ -26,6 +26,11 @@ final class OneUlpKernels implements KernelSet {
     }
 
     @Override
+    public io.jllm.engine.kernel.BatchGranularity batchGranularity(GgmlType type) {
+        return base.batchGranularity(type);
+    }
+
+    @Override
     public MatMulKernel matmul(GgmlType type) {
         MatMulKernel kernel = base.matmul(type);
         return (w, r0, r1, a, y, stride) -> {

@@ -1,0 +1,40 @@
+package io.jllm.engine.scheduler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.jllm.engine.kernel.BatchGranularity;
+import org.junit.jupiter.api.Test;
+
+class StepBudgetTest {
+    static final BatchGranularity TILES = new BatchGranularity(32, 32);
+    static final double MS = 1e6;
+
+    @Test
+    void aBatchedStepHoldsWholeTilesThatFitTheTime() {
+        // 10 ms a token, 500 ms: 50 tokens fit, one whole tile of 32 (not 50, which would pay for 64)
+        assertEquals(32, StepBudget.tokens(256, 500, 10 * MS, 7, TILES));
+        // 2 ms a token: 250 fit, 7 whole tiles
+        assertEquals(224, StepBudget.tokens(256, 500, 2 * MS, 7, TILES));
+    }
+
+    @Test
+    void whenLessThanATileFitsAStepStillTakesTheBatchedMinimumNotTheSlowerTokenByTokenPath() {
+        // 7 decoders and a 25-token chunk: the 7 + 32 of a fixed minimum chunk would pay for two tiles
+        assertEquals(32, StepBudget.tokens(256, 500, 40 * MS, 7, TILES));
+        // 40 decoders: the next whole tile above them
+        assertEquals(64, StepBudget.tokens(256, 500, 40 * MS, 40, TILES));
+    }
+
+    @Test
+    void linearKernelsTakeWhatFitsButAlwaysMoveThePrompt() {
+        assertEquals(50, StepBudget.tokens(256, 500, 10 * MS, 7, BatchGranularity.LINEAR));
+        assertEquals(7 + StepBudget.MIN_LINEAR_CHUNK, StepBudget.tokens(256, 500, 100 * MS, 7, BatchGranularity.LINEAR));
+    }
+
+    @Test
+    void neverMoreThanTheTokenBudget() {
+        assertEquals(256, StepBudget.tokens(256, 500, 0.1 * MS, 7, TILES));
+        assertEquals(256, StepBudget.tokens(256, 500, 0.1 * MS, 7, BatchGranularity.LINEAR));
+        assertEquals(16, StepBudget.tokens(16, 500, 100 * MS, 12, BatchGranularity.LINEAR));
+    }
+}
