@@ -9,6 +9,7 @@ import io.jllm.engine.kernel.ComputePool;
 import io.jllm.engine.kv.KvSequence;
 import io.jllm.engine.kv.PagedKvCache;
 import io.jllm.engine.model.ForwardBatch;
+import io.jllm.engine.model.ForwardProfile;
 import io.jllm.engine.model.Qwen3Forward;
 import io.jllm.engine.sampling.Sampler;
 import java.util.ArrayDeque;
@@ -275,7 +276,7 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     private void step() {
-        io.jllm.engine.model.ForwardProfile profile = forward.profile();
+        ForwardProfile profile = forward.profile();
         long t0 = profile == null ? 0 : System.nanoTime();
         planTokens();
         batch.clear();
@@ -295,7 +296,7 @@ public final class BatchScheduler implements AutoCloseable {
             return;
         }
         if (profile != null) {
-            t0 = profile.add(io.jllm.engine.model.ForwardProfile.Op.SCHEDULE, t0);
+            t0 = profile.add(ForwardProfile.Op.SCHEDULE, t0);
         }
         long forwardStart = System.nanoTime();
         try {
@@ -323,7 +324,7 @@ public final class BatchScheduler implements AutoCloseable {
         pool.run(sampleOp, sampleOp.count);
         long now = System.nanoTime();
         if (profile != null) {
-            t0 = profile.add(io.jllm.engine.model.ForwardProfile.Op.SAMPLE, t0);
+            t0 = profile.add(ForwardProfile.Op.SAMPLE, t0);
         }
         for (int i = running.size() - 1; i >= 0; i--) {
             Sequence s = running.get(i);
@@ -355,7 +356,7 @@ public final class BatchScheduler implements AutoCloseable {
         }
         runningCount = running.size();
         if (profile != null) {
-            profile.add(io.jllm.engine.model.ForwardProfile.Op.SCHEDULE, t0);
+            profile.add(ForwardProfile.Op.SCHEDULE, t0);
         }
     }
 
@@ -364,13 +365,14 @@ public final class BatchScheduler implements AutoCloseable {
      * for them, preempting the newest sequences when blocks run out.
      */
     private void planTokens() {
-        int budget = stepBudget();
         // Oldest first: they hold the most work and are the last to be preempted.
         running.sort((a, b) -> Long.compare(a.order, b.order));
+        int decoding = 0;
         for (Sequence s : running) {
             s.planned = s.uncomputed() == 1 ? 1 : 0;
-            budget -= s.planned;
+            decoding += s.planned;
         }
+        int budget = stepBudget(decoding) - decoding;
         plannedPrefill = 0;
         for (Sequence s : running) {
             if (s.uncomputed() > 1 && budget > 0) {
@@ -391,16 +393,10 @@ public final class BatchScheduler implements AutoCloseable {
         }
     }
 
-    /** The step's token budget; see {@link StepBudget}. */
-    private int stepBudget() {
+    /** The step's token budget, with {@code decoding} sequences decoding one token; see {@link StepBudget}. */
+    private int stepBudget(int decoding) {
         if (config.stepMillis() <= 0 || prefillNanosPerToken <= 0) {
             return config.stepTokens();
-        }
-        int decoding = 0;
-        for (Sequence s : running) {
-            if (s.uncomputed() == 1) {
-                decoding++;
-            }
         }
         return StepBudget.tokens(config.stepTokens(), config.stepMillis(), prefillNanosPerToken, decoding, granularity);
     }
