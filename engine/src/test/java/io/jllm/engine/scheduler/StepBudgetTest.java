@@ -1,6 +1,7 @@
 package io.jllm.engine.scheduler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.jllm.engine.kernel.BatchGranularity;
 import org.junit.jupiter.api.Test;
@@ -36,5 +37,11 @@ class StepBudgetTest {
         assertEquals(256, StepBudget.tokens(256, 500, 0.1 * MS, 7, TILES));
         assertEquals(256, StepBudget.tokens(256, 500, 0.1 * MS, 7, BatchGranularity.LINEAR));
         assertEquals(16, StepBudget.tokens(16, 500, 100 * MS, 12, BatchGranularity.LINEAR));
+    }
+
+    @Test
+    void aGranularityThatCouldNotBeMetIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new BatchGranularity(-1, 32));
+        assertThrows(IllegalArgumentException.class, () -> new BatchGranularity(32, 0));
     }
 }
