@@ -47,10 +47,23 @@ final class KQuantGemm {
     /** Rows per tile: 8 x 2 token vectors of sums fill half of AVX-512's 32 registers, 4 x 2 half of AVX2's 16. */
     static final int TILE_ROWS = Simd.WIDE ? 8 : 4;
     /**
+     * Lane sums per (block, lane): one per tile row and token vector, side by side, so the 2 *
+     * TILE_ROWS stores after each lane fill consecutive cache lines rather than lines a multiple of
+     * 4 KiB apart, all in one L1 set (no clear change in speed measured; it removes the hazard).
+     */
+    private static final int KR = 2 * TILE_ROWS;
+    /**
      * The smallest batch this path is used for (measured: bench/KERNELS.md); the system property
      * {@code jllm.gemm.minTokens} overrides it, for benchmarks comparing both paths.
      */
     static final int MIN_TOKENS = Integer.getInteger("jllm.gemm.minTokens", 32);
+    /**
+     * Dequantized weights kept per group of row tiles, in KiB: every token tile's activations are
+     * read once per group instead of once per row tile. 512 tokens of 1024 activations are 2 MiB,
+     * the whole L2 here, so streaming them once per 8 rows came from L3; a group sized to share L2
+     * with one token tile's activations (128-384 KiB) reads them a few times per chunk instead.
+     */
+    static final int GROUP_KIB = Integer.getInteger("jllm.gemm.groupKiB", 256);
 
     /** The weight (within its block) stored at each position; see the class comment. */
     static final int[] WEIGHT_AT = weightAt();
@@ -63,24 +76,39 @@ final class KQuantGemm {
     private static final class Scratch {
         /** The tile's rows, interleaved, in position order. */
         float[] weights = new float[0];
+        /** One token vector of results on its way into the output. */
+        final float[] lanes = new float[VL];
         /** One row in natural order, on its way into {@link #weights}. */
         float[] row = new float[0];
         /** Per tile row and block: d, dmin and the eight mins. */
         float[] blockScales = new float[0];
         /** Per tile row, block and token of the tile: d*dy, then -(dmin*dy). */
         float[] blockDy = new float[0];
-        /** Lane sums S_L: {@code ((((2*row + v)*blocks + b)*16 + lane) * VL + token)}, {@code v} the token vector. */
+        /** Lane sums S_L: {@code (((b*16 + lane) * KR + 2*row + v) * VL + token)}, {@code v} the token vector. */
         float[] sums = new float[0];
 
         void ensure(int cols) {
-            if (weights.length < TILE_ROWS * cols) {
-                weights = new float[TILE_ROWS * cols];
+            int group = groupTiles(cols);
+            int rows = group * TILE_ROWS;
+            if (weights.length < rows * cols) {
+                weights = new float[rows * cols];
+            }
+            if (row.length < cols) {
                 row = new float[cols];
-                blockScales = new float[TILE_ROWS * cols / 256 * 10];
+            }
+            if (blockScales.length < rows * cols / 256 * 10) {
+                blockScales = new float[rows * cols / 256 * 10];
+            }
+            if (sums.length < TILE_ROWS * cols / 256 * 16 * TILE_TOKENS) {
                 blockDy = new float[TILE_ROWS * cols / 256 * 2 * TILE_TOKENS];
                 sums = new float[TILE_ROWS * cols / 256 * 16 * TILE_TOKENS];
             }
         }
+    }
+
+    /** Row tiles per group for rows of {@code cols} weights (see {@link #GROUP_KIB}). */
+    static int groupTiles(int cols) {
+        return Math.max(1, Math.min(64, GROUP_KIB * 1024 / (TILE_ROWS * cols * Float.BYTES)));
     }
 
     private static int[] weightAt() {
@@ -164,32 +192,43 @@ final class KQuantGemm {
         float[] bsc = scratch.blockScales;
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
-        // row tiles outside, token tiles inside: a row tile is dequantized once for the whole batch
-        // (tried the other order, which keeps a token tile's activations in cache: slower, as the
-        // weights are then read and dequantized once per token tile)
-        for (int rt = r0; rt < r1; rt += TILE_ROWS) {
-            for (int i = 0; i < TILE_ROWS; i++) {
-                // a tile past the last row repeats it: same work, same values, stored once
-                long row = Math.min(rt + i, r1 - 1) * rowBytes;
-                if (q4k) {
-                    dequantizeQ4K(data, row, blocks, scratch.row, 0, bsc, i * blocks * 10);
-                } else {
-                    dequantizeQ6K(data, row, blocks, scratch.row, 0, bsc, i * blocks * 10);
+        int group = groupTiles(cols);
+        // row groups outside, token tiles inside: a group of row tiles is dequantized once for the
+        // whole batch and stays in L2 while every token tile passes over it (token tiles outside
+        // and the weights dequantized once per token tile was slower; one row tile per pass read
+        // all activations from L3 once per 8 rows)
+        for (int rg = r0; rg < r1; rg += group * TILE_ROWS) {
+            int tiles = Math.min(group, (r1 - rg + TILE_ROWS - 1) / TILE_ROWS);
+            for (int k = 0; k < tiles; k++) {
+                for (int i = 0; i < TILE_ROWS; i++) {
+                    // a tile past the last row repeats it: same work, same values, stored once
+                    long row = Math.min(rg + k * TILE_ROWS + i, r1 - 1) * rowBytes;
+                    int ti = k * TILE_ROWS + i;
+                    if (q4k) {
+                        dequantizeQ4K(data, row, blocks, scratch.row, 0, bsc, ti * blocks * 10);
+                    } else {
+                        dequantizeQ6K(data, row, blocks, scratch.row, 0, bsc, ti * blocks * 10);
+                    }
+                    interleave(scratch.row, cols, wq, k * TILE_ROWS * cols, i);
                 }
-                interleave(scratch.row, cols, wq, i);
             }
             for (int t0 = 0; t0 < tokens; t0 += TILE_TOKENS) {
                 int g = t0 / TILE_TOKENS;
-                scaleTokens(blocks, bsc, a.dyT, g, scratch.blockDy);
-                if (Simd.WIDE) {
-                    sums8(blocks, cols, wq, q4k, a.yT, g, scratch.sums);
-                } else {
-                    sums4(blocks, cols, wq, q4k, a.yT, g, scratch.sums);
-                }
-                for (int i = 0; i < TILE_ROWS && rt + i < r1; i++) {
-                    for (int v = 0; v < 2; v++) {
-                        foldAndStore(i, v, blocks, scratch.sums, scratch.blockDy, q4k, a.ksT, g, bsc, t0, tokens,
-                                y, stride, rt + i);
+                for (int k = 0; k < tiles; k++) {
+                    int rt = rg + k * TILE_ROWS;
+                    int wOff = k * TILE_ROWS * cols;
+                    int sOff = k * TILE_ROWS * blocks * 10;
+                    scaleTokens(blocks, bsc, sOff, a.dyT, g, scratch.blockDy);
+                    if (Simd.WIDE) {
+                        sums8(blocks, cols, wq, wOff, q4k, a.yT, g, scratch.sums);
+                    } else {
+                        sums4(blocks, cols, wq, wOff, q4k, a.yT, g, scratch.sums);
+                    }
+                    for (int i = 0; i < TILE_ROWS && rt + i < r1; i++) {
+                        for (int v = 0; v < 2; v++) {
+                            foldAndStore(i, v, blocks, scratch.sums, scratch.blockDy, q4k, a.ksT, g, bsc, sOff, t0,
+                                    tokens, y, stride, rt + i, scratch.lanes);
+                        }
                     }
                 }
             }
@@ -197,10 +236,10 @@ final class KQuantGemm {
     }
 
     /** Row {@code i} of the tile, natural order, into the interleaved position order. */
-    private static void interleave(float[] row, int cols, float[] wq, int i) {
+    private static void interleave(float[] row, int cols, float[] wq, int wOff, int i) {
         for (int b = 0; b < cols; b += 256) {
             for (int p = 0; p < 256; p++) {
-                wq[(b + p) * TILE_ROWS + i] = row[b + WEIGHT_AT[p]];
+                wq[wOff + (b + p) * TILE_ROWS + i] = row[b + WEIGHT_AT[p]];
             }
         }
     }
@@ -209,10 +248,10 @@ final class KQuantGemm {
      * {@code out[((row*blocks + b)*2 + m)*TILE_TOKENS + t]}: d*dy (m = 0) and -(dmin*dy) (m = 1) of
      * the tile's tokens.
      */
-    private static void scaleTokens(int blocks, float[] bsc, float[] dyT, int g, float[] out) {
+    private static void scaleTokens(int blocks, float[] bsc, int sOff, float[] dyT, int g, float[] out) {
         for (int i = 0; i < TILE_ROWS; i++) {
             for (int b = 0; b < blocks; b++) {
-                int s = (i * blocks + b) * 10;
+                int s = sOff + (i * blocks + b) * 10;
                 int o = (i * blocks + b) * 2 * TILE_TOKENS;
                 for (int v = 0; v < 2; v++) {
                     int at = (g * blocks + b) * TILE_TOKENS + v * VL;
@@ -229,7 +268,7 @@ final class KQuantGemm {
      * {@code sums}: per position, two activation loads and 8 broadcast weights, 16 fma; a lane's
      * two runs of 8 positions walked side by side, so one loop of 8 steps covers the lane.
      */
-    private static void sums8(int blocks, int cols, float[] wq, boolean q4k, float[] yT, int g, float[] sums) {
+    private static void sums8(int blocks, int cols, float[] wq, int wOff, boolean q4k, float[] yT, int g, float[] sums) {
         int tt = TILE_TOKENS;
         int gBase = g * cols;
         // a lane's second run of 8: right after the first (Q4_K) or 128 positions on (Q6_K)
@@ -256,7 +295,7 @@ final class KQuantGemm {
                 for (int p = first; p < first + 8; p++) {
                     int at = (gBase + p) * tt;
                     int bt = at + second * tt;
-                    int wa = p * 8;
+                    int wa = wOff + p * 8;
                     int wb = wa + second * 8;
                     FloatVector y0 = FloatVector.fromArray(FS, yT, at);
                     FloatVector y1 = FloatVector.fromArray(FS, yT, at + VL);
@@ -312,22 +351,22 @@ final class KQuantGemm {
                     s70 = w.fma(z0, s70);
                     s71 = w.fma(z1, s71);
                 }
-                s00.intoArray(sums, (((0 * blocks + b) << 4) + lane) * VL);
-                s01.intoArray(sums, (((1 * blocks + b) << 4) + lane) * VL);
-                s10.intoArray(sums, (((2 * blocks + b) << 4) + lane) * VL);
-                s11.intoArray(sums, (((3 * blocks + b) << 4) + lane) * VL);
-                s20.intoArray(sums, (((4 * blocks + b) << 4) + lane) * VL);
-                s21.intoArray(sums, (((5 * blocks + b) << 4) + lane) * VL);
-                s30.intoArray(sums, (((6 * blocks + b) << 4) + lane) * VL);
-                s31.intoArray(sums, (((7 * blocks + b) << 4) + lane) * VL);
-                s40.intoArray(sums, (((8 * blocks + b) << 4) + lane) * VL);
-                s41.intoArray(sums, (((9 * blocks + b) << 4) + lane) * VL);
-                s50.intoArray(sums, (((10 * blocks + b) << 4) + lane) * VL);
-                s51.intoArray(sums, (((11 * blocks + b) << 4) + lane) * VL);
-                s60.intoArray(sums, (((12 * blocks + b) << 4) + lane) * VL);
-                s61.intoArray(sums, (((13 * blocks + b) << 4) + lane) * VL);
-                s70.intoArray(sums, (((14 * blocks + b) << 4) + lane) * VL);
-                s71.intoArray(sums, (((15 * blocks + b) << 4) + lane) * VL);
+                s00.intoArray(sums, ((((b << 4) + lane) * KR) + 0) * VL);
+                s01.intoArray(sums, ((((b << 4) + lane) * KR) + 1) * VL);
+                s10.intoArray(sums, ((((b << 4) + lane) * KR) + 2) * VL);
+                s11.intoArray(sums, ((((b << 4) + lane) * KR) + 3) * VL);
+                s20.intoArray(sums, ((((b << 4) + lane) * KR) + 4) * VL);
+                s21.intoArray(sums, ((((b << 4) + lane) * KR) + 5) * VL);
+                s30.intoArray(sums, ((((b << 4) + lane) * KR) + 6) * VL);
+                s31.intoArray(sums, ((((b << 4) + lane) * KR) + 7) * VL);
+                s40.intoArray(sums, ((((b << 4) + lane) * KR) + 8) * VL);
+                s41.intoArray(sums, ((((b << 4) + lane) * KR) + 9) * VL);
+                s50.intoArray(sums, ((((b << 4) + lane) * KR) + 10) * VL);
+                s51.intoArray(sums, ((((b << 4) + lane) * KR) + 11) * VL);
+                s60.intoArray(sums, ((((b << 4) + lane) * KR) + 12) * VL);
+                s61.intoArray(sums, ((((b << 4) + lane) * KR) + 13) * VL);
+                s70.intoArray(sums, ((((b << 4) + lane) * KR) + 14) * VL);
+                s71.intoArray(sums, ((((b << 4) + lane) * KR) + 15) * VL);
             }
         }
     }
@@ -337,7 +376,7 @@ final class KQuantGemm {
      * {@code sums}: per position, two activation loads and 4 broadcast weights, 8 fma; a lane's
      * two runs of 8 positions walked side by side, so one loop of 8 steps covers the lane.
      */
-    private static void sums4(int blocks, int cols, float[] wq, boolean q4k, float[] yT, int g, float[] sums) {
+    private static void sums4(int blocks, int cols, float[] wq, int wOff, boolean q4k, float[] yT, int g, float[] sums) {
         int tt = TILE_TOKENS;
         int gBase = g * cols;
         // a lane's second run of 8: right after the first (Q4_K) or 128 positions on (Q6_K)
@@ -356,7 +395,7 @@ final class KQuantGemm {
                 for (int p = first; p < first + 8; p++) {
                     int at = (gBase + p) * tt;
                     int bt = at + second * tt;
-                    int wa = p * 4;
+                    int wa = wOff + p * 4;
                     int wb = wa + second * 4;
                     FloatVector y0 = FloatVector.fromArray(FS, yT, at);
                     FloatVector y1 = FloatVector.fromArray(FS, yT, at + VL);
@@ -388,14 +427,14 @@ final class KQuantGemm {
                     s30 = w.fma(z0, s30);
                     s31 = w.fma(z1, s31);
                 }
-                s00.intoArray(sums, (((0 * blocks + b) << 4) + lane) * VL);
-                s01.intoArray(sums, (((1 * blocks + b) << 4) + lane) * VL);
-                s10.intoArray(sums, (((2 * blocks + b) << 4) + lane) * VL);
-                s11.intoArray(sums, (((3 * blocks + b) << 4) + lane) * VL);
-                s20.intoArray(sums, (((4 * blocks + b) << 4) + lane) * VL);
-                s21.intoArray(sums, (((5 * blocks + b) << 4) + lane) * VL);
-                s30.intoArray(sums, (((6 * blocks + b) << 4) + lane) * VL);
-                s31.intoArray(sums, (((7 * blocks + b) << 4) + lane) * VL);
+                s00.intoArray(sums, ((((b << 4) + lane) * KR) + 0) * VL);
+                s01.intoArray(sums, ((((b << 4) + lane) * KR) + 1) * VL);
+                s10.intoArray(sums, ((((b << 4) + lane) * KR) + 2) * VL);
+                s11.intoArray(sums, ((((b << 4) + lane) * KR) + 3) * VL);
+                s20.intoArray(sums, ((((b << 4) + lane) * KR) + 4) * VL);
+                s21.intoArray(sums, ((((b << 4) + lane) * KR) + 5) * VL);
+                s30.intoArray(sums, ((((b << 4) + lane) * KR) + 6) * VL);
+                s31.intoArray(sums, ((((b << 4) + lane) * KR) + 7) * VL);
             }
         }
     }
@@ -406,7 +445,7 @@ final class KQuantGemm {
      * then the canonical tree, stored into {@code y}.
      */
     private static void foldAndStore(int i, int v, int blocks, float[] sums, float[] bdy, boolean q4k, float[] ksT,
-            int g, float[] bsc, int t0, int tokens, float[] y, int stride, int row) {
+            int g, float[] bsc, int sOff, int t0, int tokens, float[] y, int stride, int row, float[] lanes) {
         int tt = TILE_TOKENS;
         FloatVector zero = FloatVector.zero(FS);
         FloatVector a0 = zero;
@@ -428,27 +467,27 @@ final class KQuantGemm {
         for (int b = 0; b < blocks; b++) {
             int di = (i * blocks + b) * 2 * tt + v * VL;
             FloatVector d = FloatVector.fromArray(FS, bdy, di);
-            int si = (((2 * i + v) * blocks + b) << 4) * VL;
-            a0 = FloatVector.fromArray(FS, sums, si + 0 * VL).fma(d, a0);
-            a1 = FloatVector.fromArray(FS, sums, si + 1 * VL).fma(d, a1);
-            a2 = FloatVector.fromArray(FS, sums, si + 2 * VL).fma(d, a2);
-            a3 = FloatVector.fromArray(FS, sums, si + 3 * VL).fma(d, a3);
-            a4 = FloatVector.fromArray(FS, sums, si + 4 * VL).fma(d, a4);
-            a5 = FloatVector.fromArray(FS, sums, si + 5 * VL).fma(d, a5);
-            a6 = FloatVector.fromArray(FS, sums, si + 6 * VL).fma(d, a6);
-            a7 = FloatVector.fromArray(FS, sums, si + 7 * VL).fma(d, a7);
-            a8 = FloatVector.fromArray(FS, sums, si + 8 * VL).fma(d, a8);
-            a9 = FloatVector.fromArray(FS, sums, si + 9 * VL).fma(d, a9);
-            a10 = FloatVector.fromArray(FS, sums, si + 10 * VL).fma(d, a10);
-            a11 = FloatVector.fromArray(FS, sums, si + 11 * VL).fma(d, a11);
-            a12 = FloatVector.fromArray(FS, sums, si + 12 * VL).fma(d, a12);
-            a13 = FloatVector.fromArray(FS, sums, si + 13 * VL).fma(d, a13);
-            a14 = FloatVector.fromArray(FS, sums, si + 14 * VL).fma(d, a14);
-            a15 = FloatVector.fromArray(FS, sums, si + 15 * VL).fma(d, a15);
+            int si = ((b << 4) * KR + 2 * i + v) * VL;
+            a0 = FloatVector.fromArray(FS, sums, si + 0 * KR * VL).fma(d, a0);
+            a1 = FloatVector.fromArray(FS, sums, si + 1 * KR * VL).fma(d, a1);
+            a2 = FloatVector.fromArray(FS, sums, si + 2 * KR * VL).fma(d, a2);
+            a3 = FloatVector.fromArray(FS, sums, si + 3 * KR * VL).fma(d, a3);
+            a4 = FloatVector.fromArray(FS, sums, si + 4 * KR * VL).fma(d, a4);
+            a5 = FloatVector.fromArray(FS, sums, si + 5 * KR * VL).fma(d, a5);
+            a6 = FloatVector.fromArray(FS, sums, si + 6 * KR * VL).fma(d, a6);
+            a7 = FloatVector.fromArray(FS, sums, si + 7 * KR * VL).fma(d, a7);
+            a8 = FloatVector.fromArray(FS, sums, si + 8 * KR * VL).fma(d, a8);
+            a9 = FloatVector.fromArray(FS, sums, si + 9 * KR * VL).fma(d, a9);
+            a10 = FloatVector.fromArray(FS, sums, si + 10 * KR * VL).fma(d, a10);
+            a11 = FloatVector.fromArray(FS, sums, si + 11 * KR * VL).fma(d, a11);
+            a12 = FloatVector.fromArray(FS, sums, si + 12 * KR * VL).fma(d, a12);
+            a13 = FloatVector.fromArray(FS, sums, si + 13 * KR * VL).fma(d, a13);
+            a14 = FloatVector.fromArray(FS, sums, si + 14 * KR * VL).fma(d, a14);
+            a15 = FloatVector.fromArray(FS, sums, si + 15 * KR * VL).fma(d, a15);
             if (q4k) {
                 FloatVector m = FloatVector.fromArray(FS, bdy, di + tt);
                 int ki = (g * blocks + b) * 16 * tt + v * VL;
-                int mi = (i * blocks + b) * 10 + 2;
+                int mi = sOff + (i * blocks + b) * 10 + 2;
                 a0 = FloatVector.fromArray(FS, ksT, ki + 0 * tt).mul(bsc[mi + 0]).fma(m, a0);
                 a1 = FloatVector.fromArray(FS, ksT, ki + 1 * tt).mul(bsc[mi + 1]).fma(m, a1);
                 a2 = FloatVector.fromArray(FS, ksT, ki + 2 * tt).mul(bsc[mi + 2]).fma(m, a2);
@@ -479,12 +518,12 @@ final class KQuantGemm {
         FloatVector g1 = h1.add(h5);
         FloatVector g2 = h2.add(h6);
         FloatVector g3 = h3.add(h7);
-        FloatVector r = g0.add(g2).add(g1.add(g3));
-        for (int j = 0; j < VL; j++) {
-            int t = t0 + v * VL + j;
-            if (t < tokens) {
-                y[t * stride + row] = r.lane(j);
-            }
+        // one store and scalar copies: lane(j) with a variable j is a 16-way switch per element
+        float[] out = lanes;
+        g0.add(g2).add(g1.add(g3)).intoArray(out, 0);
+        int real = Math.min(VL, tokens - t0 - v * VL);
+        for (int j = 0, at = (t0 + v * VL) * stride + row; j < real; j++, at += stride) {
+            y[at] = out[j];
         }
     }
 
