@@ -169,6 +169,186 @@ public final class Attention {
         }
     }
 
+    /** The most queries (tokens x query heads of one KV head) one tiled pass attends for. */
+    public static final int TILE_QUERIES = 16;
+
+    /** Tokens per tiled pass for {@code group} query heads per KV head. */
+    public static int tileTokens(int group) {
+        return Math.max(1, TILE_QUERIES / group);
+    }
+
+    /**
+     * Scratch floats {@link #simdTile} needs for {@code tokens} tokens whose last position is
+     * {@code lastPos}: a score row per query, then one converted key.
+     */
+    public static int tileScratch(int tokens, int group, int lastPos, int headDim) {
+        return tokens * group * (lastPos + 1) + headDim;
+    }
+
+    /**
+     * {@link #simd} for {@code tokens} consecutive tokens of one sequence (a prefill chunk) at
+     * positions {@code pos0 ..}, token {@code t}'s queries at {@code qOff + t*qStride} and its
+     * outputs at {@code outOff + t*outStride}: the same bits as one call per token, but each key and
+     * value is read and converted once for every query of the tile instead of once per token.
+     * Prefill attention was a fifth of a 512-token pass, most of it converting F16 keys and values.
+     * {@code scores} holds at least {@link #tileScratch} floats.
+     */
+    public static void simdTile(PagedKvCache cache, int layer, KvSequence seq, int pos0, int tokens, int kvHead,
+            int group, int headDim, float scale, float[] q, int qOff, int qStride, float[] out, int outOff,
+            int outStride, float[] scores) {
+        int nq = tokens * group;
+        int span = pos0 + tokens;
+        if (tokens == 1 || !Simd.WIDE || headDim % 16 != 0 || nq > TILE_QUERIES
+                || scores.length < tileScratch(tokens, group, pos0 + tokens - 1, headDim)) {
+            for (int t = 0; t < tokens; t++) {
+                simd(cache, layer, seq, pos0 + t, kvHead, group, headDim, scale, q, qOff + t * qStride, out,
+                        outOff + t * outStride, scores);
+            }
+            return;
+        }
+        boolean half = cache.type() == KvType.F16;
+        MemorySegment keys = cache.keys(layer);
+        MemorySegment values = cache.values(layer);
+        int kvDim = cache.kvDim();
+        long headOff = (long) kvHead * headDim;
+        int bs = cache.blockSize();
+        int kOff = nq * span;
+        int firstHead = kvHead * group;
+        // scores of every query against every position up to the tile's last; a query's positions
+        // past its own are computed (their keys are stored) and never used
+        for (int j0 = 0; j0 < span; j0 += bs) {
+            long slot0 = (long) seq.block(j0 / bs) * bs;
+            for (int j = j0, end = Math.min(span - 1, j0 + bs - 1); j <= end; j++) {
+                long base = (slot0 + j - j0) * kvDim + headOff;
+                for (int i = 0; i < headDim; i += 16) {
+                    load512(keys, base + i, half).intoArray(scores, kOff + i);
+                }
+                for (int a = 0; a < nq; a += 2) {
+                    int b = Math.min(a + 1, nq - 1);
+                    int qa = qOff + (a / group) * qStride + (firstHead + a % group) * headDim;
+                    int qb = qOff + (b / group) * qStride + (firstHead + b % group) * headDim;
+                    pairScores(scores, kOff, q, qa, qb, headDim, scale, scores, a * span + j, b * span + j);
+                }
+            }
+        }
+        for (int a = 0; a < nq; a++) {
+            int off = a * span;
+            int pos = pos0 + a / group;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j <= pos; j++) {
+                max = Math.max(max, scores[off + j]);
+            }
+            float inv = softmaxInPlace(scores, off, pos, max);
+            for (int j = 0; j <= pos; j++) {
+                scores[off + j] *= inv;
+            }
+        }
+        for (int a = 0; a < nq; a += 8) {
+            for (int i = 0; i < headDim; i += 16) {
+                accumulate8(values, seq, bs, kvDim, headOff + i, half, scores, span, pos0, group, a, nq, out,
+                        outOff + i, outStride, firstHead, headDim);
+            }
+        }
+    }
+
+    private static FloatVector load512(MemorySegment kv, long at, boolean half) {
+        if (half) {
+            return Simd.halfToFloat((IntVector) ShortVector.fromMemorySegment(Simd.S256, kv, 2 * at, Simd.LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_S2I, Simd.I512, 0));
+        }
+        return FloatVector.fromMemorySegment(Simd.F512, kv, 4 * at, Simd.LE);
+    }
+
+    /** {@link #dots512} with the key already converted, at {@code k[kOff ..]}. */
+    private static void pairScores(float[] k, int kOff, float[] q, int qa, int qb, int headDim, float scale,
+            float[] scores, int sa, int sb) {
+        VectorSpecies<Float> f = Simd.F512;
+        FloatVector accA = FloatVector.zero(f);
+        FloatVector accB = accA;
+        for (int i = 0; i < headDim; i += 16) {
+            FloatVector kv = FloatVector.fromArray(f, k, kOff + i);
+            accA = FloatVector.fromArray(f, q, qa + i).fma(kv, accA);
+            accB = FloatVector.fromArray(f, q, qb + i).fma(kv, accB);
+        }
+        FloatVector t = accA.add(accA.rearrange(HALVES)).blend(accB.add(accB.rearrange(HALVES)), Simd.UPPER8);
+        t = t.add(t.rearrange(Simd.XOR4));
+        t = t.add(t.rearrange(Simd.XOR2));
+        t = t.add(t.rearrange(Simd.XOR1));
+        scores[sa] = t.lane(0) * scale;
+        scores[sb] = t.lane(8) * scale;
+    }
+
+    /**
+     * 16 output elements of queries {@code a0 .. a0+7} of a tile (missing ones repeat the last),
+     * each the canonical fma chain over its own positions: a value slice is converted once for all
+     * eight. Positions up to the first query's are everyone's; past it each query stops at its own.
+     */
+    private static void accumulate8(MemorySegment values, KvSequence seq, int bs, int kvDim, long off, boolean half,
+            float[] p, int span, int pos0, int group, int a0, int nq, float[] out, int outOff, int outStride,
+            int firstHead, int headDim) {
+        int last = nq - 1;
+        int a1 = Math.min(a0 + 1, last);
+        int a2 = Math.min(a0 + 2, last);
+        int a3 = Math.min(a0 + 3, last);
+        int a4 = Math.min(a0 + 4, last);
+        int a5 = Math.min(a0 + 5, last);
+        int a6 = Math.min(a0 + 6, last);
+        int a7 = Math.min(a0 + 7, last);
+        int p0 = pos0 + a0 / group;
+        int p1 = pos0 + a1 / group;
+        int p2 = pos0 + a2 / group;
+        int p3 = pos0 + a3 / group;
+        int p4 = pos0 + a4 / group;
+        int p5 = pos0 + a5 / group;
+        int p6 = pos0 + a6 / group;
+        int p7 = pos0 + a7 / group;
+        FloatVector c0 = FloatVector.zero(Simd.F512);
+        FloatVector c1 = c0;
+        FloatVector c2 = c0;
+        FloatVector c3 = c0;
+        FloatVector c4 = c0;
+        FloatVector c5 = c0;
+        FloatVector c6 = c0;
+        FloatVector c7 = c0;
+        for (int j0 = 0; j0 <= p7; j0 += bs) {
+            long slot0 = (long) seq.block(j0 / bs) * bs;
+            for (int j = j0, end = Math.min(p7, j0 + bs - 1); j <= end; j++) {
+                FloatVector v = load512(values, (slot0 + j - j0) * kvDim + off, half);
+                if (j <= p0) {
+                    c0 = FloatVector.broadcast(Simd.F512, p[a0 * span + j]).fma(v, c0);
+                }
+                if (j <= p1) {
+                    c1 = FloatVector.broadcast(Simd.F512, p[a1 * span + j]).fma(v, c1);
+                }
+                if (j <= p2) {
+                    c2 = FloatVector.broadcast(Simd.F512, p[a2 * span + j]).fma(v, c2);
+                }
+                if (j <= p3) {
+                    c3 = FloatVector.broadcast(Simd.F512, p[a3 * span + j]).fma(v, c3);
+                }
+                if (j <= p4) {
+                    c4 = FloatVector.broadcast(Simd.F512, p[a4 * span + j]).fma(v, c4);
+                }
+                if (j <= p5) {
+                    c5 = FloatVector.broadcast(Simd.F512, p[a5 * span + j]).fma(v, c5);
+                }
+                if (j <= p6) {
+                    c6 = FloatVector.broadcast(Simd.F512, p[a6 * span + j]).fma(v, c6);
+                }
+                c7 = FloatVector.broadcast(Simd.F512, p[a7 * span + j]).fma(v, c7);
+            }
+        }
+        // the repeated last query is stored more than once, with the same bits
+        c7.intoArray(out, outOff + (a7 / group) * outStride + (firstHead + a7 % group) * headDim);
+        c6.intoArray(out, outOff + (a6 / group) * outStride + (firstHead + a6 % group) * headDim);
+        c5.intoArray(out, outOff + (a5 / group) * outStride + (firstHead + a5 % group) * headDim);
+        c4.intoArray(out, outOff + (a4 / group) * outStride + (firstHead + a4 % group) * headDim);
+        c3.intoArray(out, outOff + (a3 / group) * outStride + (firstHead + a3 % group) * headDim);
+        c2.intoArray(out, outOff + (a2 / group) * outStride + (firstHead + a2 % group) * headDim);
+        c1.intoArray(out, outOff + (a1 / group) * outStride + (firstHead + a1 % group) * headDim);
+        c0.intoArray(out, outOff + (a0 / group) * outStride + (firstHead + a0 % group) * headDim);
+    }
+
     /**
      * Scores of position j for two query heads (at {@code qa}, {@code qb}) against one key:
      * {@code scores[j]} and {@code scores[second + j]}, each the canonical 16-lane sum times scale.

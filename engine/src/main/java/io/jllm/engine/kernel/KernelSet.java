@@ -25,6 +25,21 @@ public interface KernelSet {
     }
 
     /**
+     * Attention of {@code tokens} consecutive tokens of one sequence (positions {@code pos0 ..}),
+     * token {@code t}'s queries at {@code qOff + t*qStride}, outputs at {@code outOff + t*outStride}:
+     * the same results as {@link #attention} per token, which is what this default does. {@code
+     * scores} holds at least {@link Attention#tileScratch} floats.
+     */
+    default void attentionTile(PagedKvCache cache, int layer, KvSequence seq, int pos0, int tokens, int kvHead,
+            int group, int headDim, float scale, float[] q, int qOff, int qStride, float[] out, int outOff,
+            int outStride, float[] scores) {
+        for (int t = 0; t < tokens; t++) {
+            attention(cache, layer, seq, pos0 + t, kvHead, group, headDim, scale, q, qOff + t * qStride, out,
+                    outOff + t * outStride, scores);
+        }
+    }
+
+    /**
      * How the cost of a matmul with weights of {@code type} grows with the batch: {@link
      * BatchGranularity#LINEAR} when every token costs the same, or the smallest batch a batched
      * (GEMM) path takes and the tile it pays for whole. The scheduler sizes prefill chunks by it.

@@ -115,4 +115,12 @@ public final class SimdKernels implements KernelSet {
             float scale, float[] q, int qOff, float[] out, int outOff, float[] scores) {
         Attention.simd(cache, layer, seq, pos, kvHead, group, headDim, scale, q, qOff, out, outOff, scores);
     }
+
+    @Override
+    public void attentionTile(PagedKvCache cache, int layer, KvSequence seq, int pos0, int tokens, int kvHead,
+            int group, int headDim, float scale, float[] q, int qOff, int qStride, float[] out, int outOff,
+            int outStride, float[] scores) {
+        Attention.simdTile(cache, layer, seq, pos0, tokens, kvHead, group, headDim, scale, q, qOff, qStride, out,
+                outOff, outStride, scores);
+    }
 }

@@ -2,6 +2,7 @@ package io.jllm.engine.model;
 
 import io.jllm.engine.kernel.Activations;
 import io.jllm.engine.kernel.BatchGranularity;
+import io.jllm.engine.kernel.Attention;
 import io.jllm.engine.kernel.ComputePool;
 import io.jllm.engine.kernel.KernelSet;
 import io.jllm.engine.kernel.MatMulKernel;
@@ -57,7 +58,12 @@ public final class Qwen3Forward {
     private final Activations act;
     private final float attnScale;
 
+    /** Tokens per attention tile, and the tiles of the current batch: first token and length. */
+    private final int attentionTile;
+    private final int[] tileStart;
+    private final int[] tileLength;
     private final MatMulOp matmulOp = new MatMulOp();
+    private final PointwiseOp pointwiseOp = new PointwiseOp();
     private final AttentionOp attentionOp = new AttentionOp();
     private ForwardBatch batch;
     private int layer;
@@ -90,8 +96,13 @@ public final class Qwen3Forward {
         this.rope = new float[maxTokens * c.headDim()];
         this.logits = new float[maxLogitRows * c.vocabSize()];
         int positions = Math.min(c.contextLength(), cache.totalBlocks() * cache.blockSize());
-        // twice the positions: the SIMD attention then serves two query heads per pass over the cache
-        this.scores = new float[pool.size()][2 * positions];
+        // room for a whole tile of queries (tokens x heads of a group): the SIMD attention then reads
+        // each key and value once per tile (and at least twice the positions: two heads per pass)
+        this.attentionTile = Attention.tileTokens(c.groupSize());
+        int tileScratch = Attention.tileScratch(attentionTile, c.groupSize(), positions - 1, c.headDim());
+        this.scores = new float[pool.size()][Math.max(2 * positions, tileScratch)];
+        this.tileStart = new int[maxTokens];
+        this.tileLength = new int[maxTokens];
         this.act = new Activations(maxTokens * widest);
         this.attnScale = 1.0f / (float) Math.sqrt(c.headDim());
     }
@@ -194,8 +205,8 @@ public final class Qwen3Forward {
                 cache.store(layer, b.sequences[t].slot(b.positions[t]), k, t * c.kvDim(), v, t * c.kvDim());
             }
             t0 = p == null ? 0 : p.add(ForwardProfile.Op.KV_STORE, t0);
-            attentionOp.tokens = n;
-            pool.run(attentionOp, n * c.kvHeads());
+            int tiles = planAttentionTiles(b, n);
+            pool.run(attentionOp, tiles * c.kvHeads());
             t0 = p == null ? 0 : p.add(ForwardProfile.Op.ATTENTION, t0);
             t0 = matmul(att, n, c.qDim(), lw.wo(), tmp, null, null, null, null, ForwardProfile.Op.MATMUL_O, t0);
             addInPlace(x, tmp, n * dim);
@@ -231,33 +242,78 @@ public final class Qwen3Forward {
     }
 
     private void rmsNormRows(float[] in, float[] out, int n, int dim, WeightTensor weight) {
-        for (int t = 0; t < n; t++) {
-            Norms.rmsNorm(in, t * dim, out, t * dim, dim, weight.data(), c.rmsEps());
-        }
+        PointwiseOp op = pointwiseOp;
+        op.kind = PointwiseOp.NORM;
+        op.in = in;
+        op.out = out;
+        op.dim = dim;
+        op.weight = weight.data();
+        pool.run(op, n);
     }
 
     private void normAndRope(int n, Qwen3Weights.Layer lw) {
-        int hd = c.headDim();
-        MemorySegment qn = lw.qNorm().data();
-        MemorySegment kn = lw.kNorm().data();
-        for (int t = 0; t < n; t++) {
+        PointwiseOp op = pointwiseOp;
+        op.kind = PointwiseOp.QK_NORM_ROPE;
+        op.weight = lw.qNorm().data();
+        op.weight2 = lw.kNorm().data();
+        pool.run(op, n);
+    }
+
+    private void swiglu(int count) {
+        PointwiseOp op = pointwiseOp;
+        op.kind = PointwiseOp.SWIGLU;
+        op.count = count;
+        // a few thousand elements (a few microseconds of exp) per chunk: worth a hand-off
+        op.chunkSize = Math.max(1024, (count / (2 * pool.size()) + 15) & ~15);
+        pool.run(op, (count + op.chunkSize - 1) / op.chunkSize);
+    }
+
+    /**
+     * The per-token and per-element ops (norms, Q/K norm and RoPE, SwiGLU), split over the pool
+     * like the matmuls: each token or element range is computed exactly as one thread would, so
+     * the bits do not depend on the split. On one thread they were an eighth of a prefill pass.
+     */
+    private final class PointwiseOp implements ComputePool.Task {
+        static final int NORM = 0;
+        static final int QK_NORM_ROPE = 1;
+        static final int SWIGLU = 2;
+        int kind;
+        float[] in;
+        float[] out;
+        int dim;
+        MemorySegment weight;
+        MemorySegment weight2;
+        int count;
+        int chunkSize;
+
+        @Override
+        public void run(int chunk, int member) {
+            switch (kind) {
+                case NORM -> Norms.rmsNorm(in, chunk * dim, out, chunk * dim, dim, weight, c.rmsEps());
+                case QK_NORM_ROPE -> normAndRope(chunk);
+                default -> swiglu(chunk * chunkSize, Math.min(count, (chunk + 1) * chunkSize));
+            }
+        }
+
+        private void normAndRope(int t) {
+            int hd = c.headDim();
             for (int h = 0; h < c.heads(); h++) {
                 int off = t * c.qDim() + h * hd;
-                Norms.rmsNorm(q, off, q, off, hd, qn, c.rmsEps());
+                Norms.rmsNorm(q, off, q, off, hd, weight, c.rmsEps());
                 Rope.apply(q, off, hd, rope, t * hd);
             }
             for (int h = 0; h < c.kvHeads(); h++) {
                 int off = t * c.kvDim() + h * hd;
-                Norms.rmsNorm(k, off, k, off, hd, kn, c.rmsEps());
+                Norms.rmsNorm(k, off, k, off, hd, weight2, c.rmsEps());
                 Rope.apply(k, off, hd, rope, t * hd);
             }
         }
-    }
 
-    private void swiglu(int count) {
-        for (int i = 0; i < count; i++) {
-            float g = gate[i];
-            gate[i] = g / (1.0f + (float) Math.exp(-g)) * up[i];
+        private void swiglu(int from, int to) {
+            for (int i = from; i < to; i++) {
+                float g = gate[i];
+                gate[i] = g / (1.0f + (float) Math.exp(-g)) * up[i];
+            }
         }
     }
 
@@ -373,17 +429,37 @@ public final class Qwen3Forward {
         }
     }
 
-    /** One (token, KV head) per chunk. */
-    private final class AttentionOp implements ComputePool.Task {
-        int tokens;
+    /**
+     * Cuts the batch into attention tiles: runs of up to {@link #attentionTile} tokens of one
+     * sequence at consecutive positions (a prefill chunk), a decoding token alone. Returns the count.
+     */
+    private int planAttentionTiles(ForwardBatch b, int n) {
+        int tiles = 0;
+        for (int t = 0; t < n; ) {
+            int len = 1;
+            while (t + len < n && len < attentionTile && b.sequences[t + len] == b.sequences[t]
+                    && b.positions[t + len] == b.positions[t] + len) {
+                len++;
+            }
+            tileStart[tiles] = t;
+            tileLength[tiles] = len;
+            tiles++;
+            t += len;
+        }
+        return tiles;
+    }
 
+    /** One (attention tile, KV head) per chunk. */
+    private final class AttentionOp implements ComputePool.Task {
         @Override
         public void run(int chunk, int member) {
-            int t = chunk / c.kvHeads();
+            int tile = chunk / c.kvHeads();
             int kvHead = chunk % c.kvHeads();
+            int t = tileStart[tile];
             ForwardBatch b = batch;
-            kernels.attention(cache, layer, b.sequences[t], b.positions[t], kvHead, c.groupSize(), c.headDim(),
-                    attnScale, q, t * c.qDim(), att, t * c.qDim(), scores[member]);
+            kernels.attentionTile(cache, layer, b.sequences[t], b.positions[t], tileLength[tile], kvHead,
+                    c.groupSize(), c.headDim(), attnScale, q, t * c.qDim(), c.qDim(), att, t * c.qDim(), c.qDim(),
+                    scores[member]);
         }
     }
 }

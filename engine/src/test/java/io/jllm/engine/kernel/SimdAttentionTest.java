@@ -29,6 +29,64 @@ class SimdAttentionTest {
     }
 
     @Test
+    void aTileOfTokensGivesTheReferenceBitsOfEachToken() {
+        for (KvType type : KvType.values()) {
+            for (int headDim : new int[] {128, 64, 24}) {
+                for (int group : new int[] {1, 2, 3, 8}) {
+                    for (int tokens : new int[] {1, 2, 5, Attention.tileTokens(group)}) {
+                        for (int pos0 : new int[] {0, 1, 15, 40}) {
+                            checkTile(type, headDim, group, tokens, pos0);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aTileFallsBackToOneTokenAtATimeWhenTheScratchIsShort() {
+        // two query heads' worth of scratch (what a one-token pass needs), not a whole tile's
+        checkTile(KvType.F16, 128, 2, 8, 30, 2 * (30 + 8));
+    }
+
+    private static void checkTile(KvType type, int headDim, int group, int tokens, int pos0) {
+        checkTile(type, headDim, group, tokens, pos0, Attention.tileScratch(tokens, group, pos0 + tokens - 1, headDim));
+    }
+
+    /** A tile's outputs against the reference run per token, with queries and outputs strided as in a batch. */
+    private static void checkTile(KvType type, int headDim, int group, int tokens, int pos0, int scratch) {
+        int kvHeads = 2;
+        int kvDim = kvHeads * headDim;
+        int qDim = kvHeads * group * headDim;
+        int last = pos0 + tokens - 1;
+        try (PagedKvCache cache = new PagedKvCache(2, kvDim, 16, (last + 16) / 16 + 2, type)) {
+            KvSequence seq = new KvSequence(cache);
+            int hole = cache.allocate();
+            assertTrue(seq.reserve(last + 1));
+            for (int p = 0; p <= last; p++) {
+                cache.store(1, seq.slot(p), KernelFixtures.activations(kvDim, 10L * p + 3), 0,
+                        KernelFixtures.activations(kvDim, 10L * p + 4), 0);
+            }
+            cache.release(hole);
+            // one spare token's room on each side, so strides and offsets are exercised
+            float[] q = KernelFixtures.activations((tokens + 1) * qDim, 91);
+            float scale = (float) (1 / Math.sqrt(headDim));
+            for (int kvHead = 0; kvHead < kvHeads; kvHead++) {
+                float[] expected = new float[(tokens + 1) * qDim];
+                for (int t = 0; t < tokens; t++) {
+                    Attention.reference(cache, 1, seq, pos0 + t, kvHead, group, headDim, scale, q, (t + 1) * qDim,
+                            expected, (t + 1) * qDim, new float[pos0 + t + 1]);
+                }
+                float[] actual = new float[(tokens + 1) * qDim];
+                SimdKernels.INSTANCE.attentionTile(cache, 1, seq, pos0, tokens, kvHead, group, headDim, scale, q, qDim,
+                        qDim, actual, qDim, qDim, new float[scratch]);
+                SimdMatMulTest.assertSameBits(expected, actual, type + " headDim " + headDim + " group " + group
+                        + " tokens " + tokens + " pos0 " + pos0 + " kvHead " + kvHead + " scratch " + scratch);
+            }
+        }
+    }
+
+    @Test
     void attendingToOnePositionReturnsItsValues() {
         int headDim = 128;
         try (PagedKvCache cache = new PagedKvCache(1, headDim, 16, 4, KvType.F32)) {
