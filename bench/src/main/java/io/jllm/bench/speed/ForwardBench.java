@@ -49,6 +49,11 @@ final class ForwardBench implements AutoCloseable {
         }
     }
 
+    /** The engine's start-up warm-up (what the server runs before it serves), for {@code millis} ms. */
+    void warmUp(long millis) {
+        forward.warmUp(millis);
+    }
+
     /** Tokens per second of one pp run over {@code n} tokens. */
     double prompt(int n) {
         KvSequence seq = emptySequence(n);

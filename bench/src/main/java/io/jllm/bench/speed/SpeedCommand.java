@@ -126,6 +126,9 @@ public final class SpeedCommand implements Callable<Integer> {
         java.util.Arrays.fill(lTg, Double.NaN);
         try (ForwardBench jllm = new ForwardBench(file, options.threads, promptTokens, genTokens)) {
             progress.say("%s: jLLM warm-up", label);
+            // the server's warm-up first, so C2 compiles the kernels from the same mix of batch
+            // shapes as in serving; then the benchmark's own shapes
+            jllm.warmUp(GenerationProbeCommand.WARMUP_MILLIS);
             jllm.prompt(Math.min(promptTokens, 32));
             jllm.prompt(promptTokens);
             jllm.prompt(promptTokens);
