@@ -1,6 +1,7 @@
 package io.jllm.engine.kernel;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 
@@ -36,10 +37,16 @@ public final class ComputePool implements AutoCloseable {
     private final Thread[] workers;
     /** 1 while member i+1 is parked or about to park; volatile so run() and the member never both miss. */
     private final AtomicIntegerArray parked;
-    private final AtomicInteger next = new AtomicInteger();
+    /**
+     * The op's chunk count (high 32 bits) and the next unclaimed chunk (low 32 bits), in one word:
+     * a member claims a chunk and learns which op's limit applies in one atomic step. (With the
+     * count in a separate field, a member that claimed an index past the end of one op could read
+     * the next op's larger count, run that op's chunk as well as whoever claimed it properly, and
+     * count it twice, so the caller went on before the op was done.)
+     */
+    private final AtomicLong next = new AtomicLong();
     private final AtomicInteger done = new AtomicInteger();
     private volatile Task task;
-    private volatile int chunks;
     private volatile long epoch;
     private volatile boolean closed;
     private volatile Throwable failure;
@@ -79,11 +86,10 @@ public final class ComputePool implements AutoCloseable {
             return;
         }
         this.task = task;
-        this.chunks = chunks;
         // done before next: a member still leaving the previous op may claim chunk 0 of this one
         // the moment next is reset, and its completion must count.
         done.set(0);
-        next.set(0);
+        next.set((long) chunks << 32);
         epoch++;
         for (int i = 0; i < workers.length; i++) {
             if (parked.get(i) != 0) {
@@ -112,8 +118,11 @@ public final class ComputePool implements AutoCloseable {
     }
 
     private void work(int member) {
-        int c;
-        while ((c = next.getAndIncrement()) < chunks) {
+        long claim;
+        // a chunk below its own op's limit: that op cannot finish before this member counts it
+        // done, so no newer op (task) can be published until then
+        while ((int) (claim = next.getAndIncrement()) < (int) (claim >>> 32)) {
+            int c = (int) claim;
             try {
                 task.run(c, member);
             } catch (Throwable t) {

@@ -25,6 +25,26 @@ class ComputePoolTest {
         }
     }
 
+    /**
+     * Ops of few chunks followed by ops of many, back to back: a member still leaving a small op
+     * must not take the next, larger op's limit for its own (it once ran a chunk of the new op twice
+     * and counted it twice, so run() returned with a chunk still undone).
+     */
+    @Test
+    void noOpEndsBeforeEachOfItsChunksHasRunOnceWhenSizesAlternate() {
+        try (ComputePool pool = new ComputePool(2)) {
+            int[] sizes = {2, 64, 3, 40, 2, 17};
+            for (int op = 0; op < 60_000; op++) {
+                int chunks = sizes[op % sizes.length];
+                AtomicIntegerArray seen = new AtomicIntegerArray(chunks);
+                pool.run((chunk, member) -> seen.incrementAndGet(chunk), chunks);
+                for (int c = 0; c < chunks; c++) {
+                    assertEquals(1, seen.get(c), "op " + op + " of " + chunks + " chunks, chunk " + c);
+                }
+            }
+        }
+    }
+
     @Test
     void resultsWrittenByMembersAreVisibleToTheCaller() {
         try (ComputePool pool = new ComputePool(2)) {
