@@ -37,6 +37,11 @@ public final class CpuTimeCommand implements Callable<Integer> {
             description = "measurements, median reported (default ${DEFAULT-VALUE})")
     int rounds;
 
+    @Option(names = "--compare-small-batch", description = "Alternate rounds between the K-quant small-batch "
+            + "kernel and the token-by-token one in this JVM (speed differs more between JVMs than between them); "
+            + "reports both and the median per-round ratio.")
+    boolean compareSmallBatch;
+
     private static long sink;
 
     private static long calibrate(long n) {
@@ -62,39 +67,64 @@ public final class CpuTimeCommand implements Callable<Integer> {
                 x[i] = (float) random.nextGaussian();
             }
             Activations a = new Activations(batch * cols);
-            SimdKernels.INSTANCE.quantize(type, x, batch, cols, a);
             MatMulKernel kernel = SimdKernels.INSTANCE.matmul(type);
             float[] y = new float[batch * rows];
+            int defaultMin = SimdKernels.smallBatchMinTokens(Integer.MAX_VALUE);
+            SimdKernels.smallBatchMinTokens(defaultMin);
+            int variants = compareSmallBatch ? 2 : 1;
             long warm = System.nanoTime();
-            while (System.nanoTime() - warm < 4_000_000_000L) {
-                kernel.matmul(w, 0, rows, a, y, rows);
+            while (System.nanoTime() - warm < 4_000_000_000L * variants) {
+                for (int v = 0; v < variants; v++) {
+                    SimdKernels.smallBatchMinTokens(v == 0 ? defaultMin : Integer.MAX_VALUE);
+                    SimdKernels.INSTANCE.quantize(type, x, batch, cols, a);
+                    for (int i = 0; i < 20; i++) {
+                        kernel.matmul(w, 0, rows, a, y, rows);
+                    }
+                }
             }
             double blocks = (double) rows * (cols / type.blockSize()) * batch;
-            double[] cycles = new double[rounds];
+            double[][] cycles = new double[variants][rounds];
             double[] gbs = new double[rounds];
+            double[] ratios = new double[rounds];
             for (int r = 0; r < rounds; r++) {
-                long c0 = threads.getCurrentThreadCpuTime();
-                long cal0 = calibrate(20_000_000L);
-                long c1 = threads.getCurrentThreadCpuTime();
-                int calls = 0;
-                while (threads.getCurrentThreadCpuTime() - c1 < 200_000_000L) {
-                    kernel.matmul(w, 0, rows, a, y, rows);
-                    calls++;
+                for (int v = 0; v < variants; v++) {
+                    SimdKernels.smallBatchMinTokens(v == 0 ? defaultMin : Integer.MAX_VALUE);
+                    SimdKernels.INSTANCE.quantize(type, x, batch, cols, a);
+                    long c0 = threads.getCurrentThreadCpuTime();
+                    long cal0 = calibrate(20_000_000L);
+                    long c1 = threads.getCurrentThreadCpuTime();
+                    int calls = 0;
+                    while (threads.getCurrentThreadCpuTime() - c1 < 200_000_000L) {
+                        kernel.matmul(w, 0, rows, a, y, rows);
+                        calls++;
+                    }
+                    long c2 = threads.getCurrentThreadCpuTime();
+                    long cal1 = calibrate(20_000_000L);
+                    long c3 = threads.getCurrentThreadCpuTime();
+                    double perNs = (cal0 + cal1) / (double) ((c1 - c0) + (c3 - c2));
+                    double nsPerCall = (c2 - c1) / (double) calls;
+                    cycles[v][r] = nsPerCall * perNs / blocks;
+                    if (v == 0) {
+                        gbs[r] = w.data().byteSize() / nsPerCall;
+                    }
                 }
-                long c2 = threads.getCurrentThreadCpuTime();
-                long cal1 = calibrate(20_000_000L);
-                long c3 = threads.getCurrentThreadCpuTime();
-                double perNs = (cal0 + cal1) / (double) ((c1 - c0) + (c3 - c2));
-                double nsPerCall = (c2 - c1) / (double) calls;
-                cycles[r] = nsPerCall * perNs / blocks;
-                gbs[r] = w.data().byteSize() / nsPerCall;
+                ratios[r] = compareSmallBatch ? cycles[1][r] / cycles[0][r] : Double.NaN;
             }
-            Arrays.sort(cycles);
+            SimdKernels.smallBatchMinTokens(defaultMin);
             Arrays.sort(gbs);
-            System.out.println(JmhCommand.format("%s %s batch %d, %d-bit: %.1f calibration cycles per block and token"
-                    + " (quartiles %.1f-%.1f), %.2f GB/s of weights per CPU-second", type, shape, batch,
-                    SimdKernels.vectorBits(), cycles[rounds / 2], cycles[rounds / 4], cycles[3 * rounds / 4],
-                    gbs[rounds / 2]));
+            Arrays.sort(ratios);
+            for (int v = 0; v < variants; v++) {
+                Arrays.sort(cycles[v]);
+                System.out.println(JmhCommand.format("%s %s batch %d, %d-bit%s: %.1f calibration cycles per block and"
+                        + " token (quartiles %.1f-%.1f)%s", type, shape, batch, SimdKernels.vectorBits(),
+                        !compareSmallBatch ? "" : v == 0 ? ", default paths" : ", token by token",
+                        cycles[v][rounds / 2], cycles[v][rounds / 4], cycles[v][3 * rounds / 4],
+                        v == 0 ? JmhCommand.format(", %.2f GB/s of weights per CPU-second", gbs[rounds / 2]) : ""));
+            }
+            if (compareSmallBatch) {
+                System.out.println(JmhCommand.format("token by token / default, median of per-round ratios: %.2fx",
+                        ratios[rounds / 2]));
+            }
         }
         return 0;
     }

@@ -12,6 +12,8 @@ import io.jllm.bench.llamacpp.LlamaBatchedBench;
 import io.jllm.bench.llamacpp.LlamaCpp;
 import io.jllm.engine.api.EngineConfig;
 import io.jllm.engine.api.InferenceEngine;
+import io.jllm.engine.kernel.SimdKernels;
+import io.jllm.engine.model.ForwardProfile;
 import io.jllm.models.synth.Ftype;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,6 +57,13 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--no-sweep", description = "Skip the concurrency sweep.")
     boolean noSweep;
 
+    @Option(names = "--no-profile", description = "Skip the per-op profile of one extra (untimed) seed run.")
+    boolean noProfile;
+
+    @Option(names = "--compare-small-batch", description = "After each jLLM seed run, run it again in the same JVM "
+            + "with the K-quant small-batch kernel off (token-by-token matmuls for batches under 32), and report both.")
+    boolean compareSmallBatch;
+
     @Option(names = "--long-prompt", paramLabel = "N", defaultValue = "2000",
             description = "Tokens of the long prompt (default: ${DEFAULT-VALUE}); 0 skips the scenario.")
     int longPrompt;
@@ -92,6 +101,7 @@ public final class ServeCommand implements Callable<Integer> {
         Seed seed = new Seed(seedRuns);
         List<SweepPoint> sweepPoints = new ArrayList<>();
         LongPromptScenario.Result longResult = null;
+        ForwardProfile profile = null;
         try (InferenceEngine engine = InferenceEngine.open(config)) {
             InProcessClient client = new InProcessClient(engine, workload.gen);
             progress.say("warm-up: %d requests", workload.concurrency);
@@ -107,9 +117,26 @@ public final class ServeCommand implements Callable<Integer> {
                         i -> RandomPrompts.of(run, i, workload.prompt), client));
                 progress.say("seed run %d/%d: jLLM %.1f t/s (TTFT p50 %.0f ms, latency p50 %.0f ms)", r + 1, seedRuns,
                         seed.jllm[r].tokensPerSecond(), seed.jllm[r].ttft(50), seed.jllm[r].latency(50));
+                if (compareSmallBatch) {
+                    int old = SimdKernels.smallBatchMinTokens(Integer.MAX_VALUE);
+                    seed.tokenByToken[r] = WorkloadResult.of(ClosedLoop.run(workload.concurrency, workload.requests,
+                            i -> RandomPrompts.of(run, i, workload.prompt), client));
+                    SimdKernels.smallBatchMinTokens(old);
+                    progress.say("seed run %d/%d: jLLM without the small-batch kernel %.1f t/s", r + 1, seedRuns,
+                            seed.tokenByToken[r].tokensPerSecond());
+                }
                 if (jllmFirst) {
                     seed.llama(r, batched, file, options.threads, workload, progress);
                 }
+            }
+            if (!noProfile) {
+                progress.say("per-op profile of one more seed run (not timed)");
+                ForwardProfile p = engine.startProfiling();
+                ClosedLoop.run(workload.concurrency, workload.requests,
+                        i -> RandomPrompts.of(-2, i, workload.prompt), client);
+                engine.stopProfiling();
+                profile = p;
+                progress.say("%s", p.report());
             }
             for (int c : points) {
                 sweepPoints.add(new SweepPoint(c, sweepReps));
@@ -142,7 +169,7 @@ public final class ServeCommand implements Callable<Integer> {
             progress.say("prefix-cache hit rate over the run: %.1f%% (random prompts: expected ~0)",
                     100 * engine.stats().prefixHitRate());
         }
-        report(seed, sweepPoints, perClient, longResult, batched.isPresent() ? null : llama.missing("llama-batched-bench"));
+        report(seed, profile, sweepPoints, perClient, longResult, batched.isPresent() ? null : llama.missing("llama-batched-bench"));
         return 0;
     }
 
@@ -151,9 +178,11 @@ public final class ServeCommand implements Callable<Integer> {
         final WorkloadResult[] jllm;
         final double[] llamaTg;
         final double[] llamaAll;
+        final WorkloadResult[] tokenByToken;
 
         Seed(int n) {
             jllm = new WorkloadResult[n];
+            tokenByToken = new WorkloadResult[n];
             llamaTg = new double[n];
             llamaAll = new double[n];
             Arrays.fill(llamaTg, Double.NaN);
@@ -216,8 +245,8 @@ public final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    private void report(Seed seed, List<SweepPoint> sweepPoints, int perClient, LongPromptScenario.Result longResult,
-            String missing) throws Exception {
+    private void report(Seed seed, ForwardProfile profile, List<SweepPoint> sweepPoints, int perClient,
+            LongPromptScenario.Result longResult, String missing) throws Exception {
         Report report = new Report("serve", "Serving in-process: seed workload, concurrency sweep, long prompt (issue 5)",
                 options);
         int n = seed.jllm.length;
@@ -257,6 +286,22 @@ public final class ServeCommand implements Callable<Integer> {
         g.row("jLLM concurrency " + workload.concurrency + " / concurrency 1" + (eight != null ? " (sweep)"
                 : " (seed runs / sweep)"), Fmt.ratio(scaling), ">= 3x", Fmt.meets(scaling, 3, true));
         report.table(g);
+        if (seed.tokenByToken[0] != null) {
+            double[] gain = new double[n];
+            for (int r = 0; r < n; r++) {
+                gain[r] = seed.jllm[r].tokensPerSecond() / seed.tokenByToken[r].tokensPerSecond();
+            }
+            report.paragraph("Same JVM, each seed run repeated with the K-quant small-batch kernel off (batches under "
+                    + "32 tokens run token by token, as before that kernel): " + Fmt.num(
+                    WorkloadResult.medianOver(seed.tokenByToken, WorkloadResult::tokensPerSecond), 1) + " t/s against "
+                    + Fmt.num(Samples.median(jAgg), 1) + "; median per-run gain " + Fmt.ratio(Samples.median(gain))
+                    + ".");
+        }
+        if (profile != null) {
+            report.paragraph("Where a seed-workload step's time goes (one more seed run with the forward pass's "
+                    + "per-op profile on; not timed above): per op, total ms over the run, share, and ms per "
+                    + "scheduler step (one batched forward pass).\n\n```\n" + profile.report() + "```");
+        }
 
         if (!sweepPoints.isEmpty() && sweepPoints.getFirst().jllm.length > 0) {
             report.paragraph("Concurrency sweep: at each concurrency C, C clients send " + perClient

@@ -100,11 +100,15 @@ public final class ActivationQuantizer {
                 for (int b = 0; b < n / 256; b++) {
                     quantizeQ8KBlockSimd(x, b, out);
                 }
-                // the integer kernels' layouts for small batches, the GEMM's for large ones
+                // the integer kernels' layouts for single tokens, the small-batch kernel's for a few
+                // tokens, the GEMM's for large batches
                 boolean gemm = KQuantGemm.suits(tokens);
-                Q4KKernel.layoutActivations(out, 0, n / 256, !gemm);
+                boolean small = KQuantSmallBatch.suits(tokens);
+                Q4KKernel.layoutActivations(out, 0, n / 256, !gemm && !small);
                 if (gemm) {
                     KQuantGemm.layoutActivations(out, tokens, cols);
+                } else if (small) {
+                    KQuantSmallBatch.layoutActivations(out, tokens, cols);
                 } else {
                     Q6KKernel.layoutActivations(out, 0, n / 256);
                 }

@@ -53,6 +53,11 @@ public final class Activations {
     final float[] rounded;
     /** Q8_K quants transposed for {@link KQuantGemm} (batches of 32 or more): tokens side by side. */
     final float[] yT;
+    /**
+     * Q8_K quants as floats in {@link KQuantSmallBatch}'s two lane-ordered layouts (batches of a few
+     * tokens); grown on first use of a size (once per engine: the warm-up reaches the largest).
+     */
+    float[] smallBatch = new float[0];
     /** Q8_K scales transposed likewise. */
     final float[] dyT;
     /** {@link #ksums} transposed likewise. */
@@ -79,6 +84,14 @@ public final class Activations {
         this.yT = new float[2 * capacity];
         this.dyT = new float[2 * (capacity / 256) + 2];
         this.ksT = new float[2 * (capacity / 16) + 2];
+    }
+
+    /** {@link #smallBatch}, at least {@code floats} long. */
+    float[] smallBatch(int floats) {
+        if (smallBatch.length < floats) {
+            smallBatch = new float[floats];
+        }
+        return smallBatch;
     }
 
     public GgmlType format() {

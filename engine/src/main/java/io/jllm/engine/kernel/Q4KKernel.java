@@ -190,6 +190,10 @@ public final class Q4KKernel {
             KQuantGemm.q4k(w, r0, r1, a, y, stride);
             return;
         }
+        if (KQuantSmallBatch.suits(a.tokens())) {
+            KQuantSmallBatch.q4k(w, r0, r1, a, y, stride);
+            return;
+        }
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
         int blocks = w.cols() / 256;

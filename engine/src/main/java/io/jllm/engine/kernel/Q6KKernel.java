@@ -160,6 +160,10 @@ public final class Q6KKernel {
             KQuantGemm.q6k(w, r0, r1, a, y, stride);
             return;
         }
+        if (KQuantSmallBatch.suits(a.tokens())) {
+            KQuantSmallBatch.q6k(w, r0, r1, a, y, stride);
+            return;
+        }
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
         int blocks = w.cols() / 256;

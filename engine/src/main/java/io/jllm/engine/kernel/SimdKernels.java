@@ -54,6 +54,16 @@ public final class SimdKernels implements KernelSet {
                 : BatchGranularity.LINEAR;
     }
 
+    /**
+     * The smallest K-quant batch that takes the small-batch kernel instead of running token by
+     * token (default 4, {@code -Djllm.smallBatch.minTokens}); returns the previous value. For
+     * benchmarks that compare both paths in one JVM: set it between forward passes, never during
+     * one (the quantizer and the kernels must agree on it).
+     */
+    public static int smallBatchMinTokens(int tokens) {
+        return KQuantSmallBatch.minTokens(tokens);
+    }
+
     @Override
     public void quantize(GgmlType weightType, float[] x, int tokens, int cols, Activations out) {
         ActivationQuantizer.quantizeSimd(KernelSet.activationFormat(weightType), x, tokens, cols, out);
@@ -102,6 +112,9 @@ public final class SimdKernels implements KernelSet {
                     kernel.matmul(weights[i], 0, rows, one, y, rows);
                     if (types[i] == GgmlType.Q4_K || types[i] == GgmlType.Q6_K) {
                         INSTANCE.quantize(types[i], x, batch, cols, many);
+                        kernel.matmul(weights[i], 0, rows, many, y, rows);
+                        // one decode token per running sequence: the small-batch kernel
+                        INSTANCE.quantize(types[i], x, KQuantSmallBatch.GROUP, cols, many);
                         kernel.matmul(weights[i], 0, rows, many, y, rows);
                     }
                 }

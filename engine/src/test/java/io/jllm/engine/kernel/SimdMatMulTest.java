@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (Surefire runs this class at the machine's widest vectors and again at 256 bits.)
  */
 class SimdMatMulTest {
-    private static final int[] BATCHES = {1, 2, 3, 4, 5, 6, 7, 8, 9, 33};
+    private static final int[] BATCHES = {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17, 31, 33};
 
     @BeforeAll
     static void simdAvailable() {
@@ -86,8 +86,13 @@ class SimdMatMulTest {
     @ParameterizedTest(name = "{0} {1}x{2}")
     @MethodSource("shapes")
     void aTokensResultDoesNotDependOnItsBatchOrTheRowRange(GgmlType type, int rows, int cols) {
-        // 40 tokens: large batches of K-quants take the float-GEMM path, single tokens the integer one
-        int tokens = 40;
+        // K-quants: 40 tokens take the float-GEMM path, 12 the small-batch one, single tokens the integer one
+        for (int tokens : new int[] {12, 40}) {
+            batchAgainstAlone(type, rows, cols, tokens);
+        }
+    }
+
+    private static void batchAgainstAlone(GgmlType type, int rows, int cols, int tokens) {
         try (Arena arena = Arena.ofConfined()) {
             WeightTensor w = RandomWeights.matrix(type, rows, cols, 7L * rows + cols, arena);
             float[] x = KernelFixtures.activations(tokens * cols, 99L + cols);

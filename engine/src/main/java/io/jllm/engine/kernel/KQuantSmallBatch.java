@@ -1,0 +1,428 @@
+package io.jllm.engine.kernel;
+
+import io.jllm.engine.model.WeightTensor;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * K-quant matmuls for small batches (a few to 31 tokens, e.g. one decode token per running
+ * sequence) at 512 bits: each weight row is dequantized once per call to floats {@code q*scale}
+ * (exact small integers) and applied to groups of {@link #GROUP} tokens, where the per-token
+ * integer kernels would decode the packed nibbles again for every token and the tile GEMM
+ * ({@link KQuantGemm}) wastes most of its 32-token vectors.
+ *
+ * <p>Here a vector's 16 lanes are the 16 canonical lanes of a block ({@link Q4KKernel},
+ * {@link Q6KKernel}): a block's 256 weights are laid out as 16 "steps" of 16 lanes, step {@code s}
+ * holding one weight of every canonical lane, and the activations of each token in the same order
+ * (a layout per weight type, since the two types' lanes differ). Sixteen fma per (row, token,
+ * block) then leave the exact lane sums {@code S_L} (integers below 2^24, so any order gives the
+ * same bits) in one register, which is folded into the lane accumulators with the canonical
+ * {@code fma(d*dy, S_L, acc)} (and the Q4_K min term) and finally reduced with the canonical tree:
+ * the reference's bits, whatever the batch.
+ *
+ * <p>Which lanes a packed block byte feeds makes the layout cheap to decode: read as 16 ints, the
+ * 64 nibble bytes of a Q4_K chunk pair (or of a Q6_K half's ql) give int lane {@code j} the four
+ * bytes of canonical lane {@code j}, so step {@code (half, nibble, byte)} is one shift and one and.
+ *
+ * <p>Two rows share every activation load (16 lane-sum registers: 2 rows x 8 tokens); the lane
+ * accumulators live in a small per-thread array, touched once per block. Heap arrays are not
+ * 64-byte aligned, so each full-vector load may straddle two cache lines; sharing loads between
+ * rows is what keeps that cost down (an off-heap aligned copy was tried: C2 boxed the vectors).
+ */
+final class KQuantSmallBatch {
+    private static final VectorSpecies<Float> FS = Simd.F512;
+    private static final VectorSpecies<Integer> IS = Simd.I512;
+    /** Tokens per pass over a dequantized row: 8 lane-sum and 8 accumulator registers. */
+    static final int GROUP = 8;
+    /** Floats per block and token group in the activation layout. */
+    private static final int GROUP_BLOCK = 256 * GROUP;
+    /**
+     * The smallest batch this path takes (smaller ones run token by token on the integer kernels,
+     * which need no padding to a whole group); {@code jllm.smallBatch.minTokens} overrides it.
+     */
+    private static volatile int minTokens = Integer.getInteger("jllm.smallBatch.minTokens", 4);
+
+    /** The weight (within its block) at layout position {@code s*16 + lane}, Q4_K and Q6_K. */
+    static final int[] Q4K_AT = layout(true);
+    static final int[] Q6K_AT = layout(false);
+
+    /** Per lane j: 0 (lanes 0-7) or 16 (lanes 8-15), the bit offset of the second Q4_K scale of a pair. */
+    private static final IntVector HALF_SHIFT = IntVector.fromArray(IS, perLane(j -> j < 8 ? 0 : 16), 0);
+    /** Per lane j: 8*(j%4), the byte of an int a min comes from. */
+    private static final IntVector QUARTER_SHIFT = IntVector.fromArray(IS, perLane(j -> 8 * (j % 4)), 0);
+    /** Lanes whose Q4_K min comes from the packed mins' upper int (mins 4-7). */
+    private static final VectorMask<Integer> UPPER_MINS = VectorMask.fromLong(IS, 0xF0F0);
+    /** Per lane j: 24 - 8*(2*(j/8) + (j/4)%2), the left shift that brings lane j's Q6_K scale byte to the top. */
+    private static final IntVector Q6_SCALE_SHIFT = IntVector.fromArray(IS,
+            perLane(j -> 24 - 8 * (2 * (j / 8) + (j / 4) % 2)), 0);
+    /** Per lane j: 2*(j/8), the shift that brings lane j's Q6_K high bits to the bottom of each byte. */
+    private static final IntVector QH_SHIFT = IntVector.fromArray(IS, perLane(j -> 2 * (j / 8)), 0);
+    private static final VectorShuffle<Integer> QH_LO = VectorShuffle.fromOp(IS, j -> j % 8);
+    private static final VectorShuffle<Integer> QH_HI = VectorShuffle.fromOp(IS, j -> 8 + j % 8);
+    private static final VectorShuffle<Float> HALVES = VectorShuffle.iota(FS, 8, 1, true);
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private KQuantSmallBatch() {
+    }
+
+    private static final class Scratch {
+        /** Two rows dequantized, the second at {@code blocks*256}: per block 16 steps of 16 lanes. */
+        float[] weights = new float[0];
+        /** Per row and block: d and (Q4_K) dmin, at {@code [2*(r*blocks + b)]} and {@code [.. + 1]}. */
+        float[] scales = new float[0];
+        /** Per row and block (Q4_K): the min of each lane's min term, {@code min_{L%8}}. */
+        float[] mins = new float[0];
+        /** The lane accumulators of a group: row r (0, 1), token t at {@code (r*GROUP + t)*16}. */
+        final float[] acc = new float[2 * GROUP * 16];
+        /** One block's exact lane sums, laid out as {@link #acc}. */
+        final float[] sums = new float[2 * GROUP * 16];
+        /** Two tokens' results on their way out of a vector. */
+        final float[] out = new float[16];
+
+        void ensure(int blocks) {
+            if (scales.length < 4 * blocks) {
+                weights = new float[2 * blocks * 256];
+                scales = new float[4 * blocks];
+                mins = new float[2 * blocks * 16];
+            }
+        }
+    }
+
+    private static int[] perLane(java.util.function.IntUnaryOperator f) {
+        int[] v = new int[16];
+        for (int j = 0; j < 16; j++) {
+            v[j] = f.applyAsInt(j);
+        }
+        return v;
+    }
+
+    /**
+     * Step {@code s = 8*half + 4*nibble + k} of canonical lane {@code j}: Q4_K chunk
+     * {@code c = 2*half + j/8}, byte {@code i = 4*(j%8) + k}, low or high nibble; Q6_K half
+     * {@code h = half}, ql byte {@code m = 32*(j/8) + 4*(j%8) + k}, low or high nibble.
+     */
+    private static int[] layout(boolean q4k) {
+        int[] at = new int[256];
+        for (int s = 0; s < 16; s++) {
+            int half = s >> 3;
+            int nibble = (s >> 2) & 1;
+            int k = s & 3;
+            for (int j = 0; j < 16; j++) {
+                int i = 4 * (j % 8) + k;
+                at[s * 16 + j] = q4k
+                        ? 128 * half + 64 * (j / 8) + 32 * nibble + i
+                        : 128 * half + 64 * nibble + 32 * (j / 8) + i;
+            }
+        }
+        return at;
+    }
+
+    /** Tokens padded to whole groups. */
+    static int paddedTokens(int tokens) {
+        return (tokens + GROUP - 1) / GROUP * GROUP;
+    }
+
+    /**
+     * Whether a batch of {@code tokens} takes this path: decided alike by the quantizer, which fills
+     * the layouts, and the kernels, which read them.
+     */
+    static boolean suits(int tokens) {
+        return Simd.WIDE && tokens >= minTokens && !KQuantGemm.suits(tokens);
+    }
+
+    /** Sets the smallest batch this path takes and returns the old one (for benchmarks comparing paths). */
+    static int minTokens(int tokens) {
+        int old = minTokens;
+        minTokens = tokens;
+        return old;
+    }
+
+    /**
+     * The quants of every token as floats in both weight types' layouts, in {@link Activations#smallBatch}:
+     * Q4_K's at 0, Q6_K's after the whole padded batch; within each, position
+     * {@code (((g*blocks + b)*16 + s)*GROUP + t)*16 + lane} for token {@code g*GROUP + t}, so one
+     * step of a group's tokens is 8 consecutive vectors. Padding tokens repeat the last real one
+     * (any finite values do: their results are never stored).
+     */
+    static void layoutActivations(Activations a, int tokens, int cols) {
+        int blocks = cols / 256;
+        int q6 = paddedTokens(tokens) * cols;
+        float[] yT = a.smallBatch(2 * q6);
+        for (int g = 0; g < paddedTokens(tokens) / GROUP; g++) {
+            for (int t = 0; t < GROUP; t++) {
+                int token = Math.min(g * GROUP + t, tokens - 1);
+                for (int b = 0; b < blocks; b++) {
+                    int src = token * cols + b * 256;
+                    int dst = (g * blocks + b) * GROUP_BLOCK + t * 16;
+                    for (int s = 0; s < 16; s++) {
+                        for (int j = 0; j < 16; j++) {
+                            yT[dst + s * GROUP * 16 + j] = a.qs[src + Q4K_AT[s * 16 + j]];
+                            yT[q6 + dst + s * GROUP * 16 + j] = a.qs[src + Q6K_AT[s * 16 + j]];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static void q4k(WeightTensor w, int r0, int r1, Activations a, float[] y, int stride) {
+        run(w, r0, r1, a, y, stride, true);
+    }
+
+    static void q6k(WeightTensor w, int r0, int r1, Activations a, float[] y, int stride) {
+        run(w, r0, r1, a, y, stride, false);
+    }
+
+    private static void run(WeightTensor w, int r0, int r1, Activations a, float[] y, int stride, boolean q4k) {
+        int cols = w.cols();
+        int blocks = cols / 256;
+        int tokens = a.tokens();
+        Scratch scratch = SCRATCH.get();
+        scratch.ensure(blocks);
+        MemorySegment data = w.data();
+        long rowBytes = w.rowBytes();
+        int yOff = q4k ? 0 : paddedTokens(tokens) * cols;
+        for (int row = r0; row < r1; row += 2) {
+            // an odd last row is paired with itself: computed twice, stored once
+            int second = Math.min(row + 1, r1 - 1);
+            for (int r = 0; r < 2; r++) {
+                long at = (r == 0 ? row : second) * rowBytes;
+                if (q4k) {
+                    dequantizeQ4K(data, at, blocks, scratch, r);
+                } else {
+                    dequantizeQ6K(data, at, blocks, scratch, r);
+                }
+            }
+            for (int t0 = 0; t0 < tokens; t0 += GROUP) {
+                group(blocks, scratch, q4k, a, yOff + t0 * cols, t0, tokens);
+                int real = Math.min(GROUP, tokens - t0);
+                storeTrees(scratch.acc, 0, scratch.out, real, y, t0 * stride + row, stride);
+                if (second != row) {
+                    storeTrees(scratch.acc, GROUP * 16, scratch.out, real, y, t0 * stride + second, stride);
+                }
+            }
+        }
+    }
+
+    /**
+     * Two rows times tokens {@code t0 .. t0+7} into {@link Scratch#acc}: per block 16 steps of two
+     * weight loads and 8 activation loads into 16 fma, then the canonical fold per row and token.
+     */
+    private static void group(int blocks, Scratch scratch, boolean q4k, Activations a, int yBase, int t0,
+            int tokens) {
+        float[] wq = scratch.weights;
+        float[] sc = scratch.scales;
+        float[] mins = scratch.mins;
+        float[] acc = scratch.acc;
+        float[] yT = a.smallBatch;
+        java.util.Arrays.fill(acc, 0f);
+        int second = blocks * 256;
+        for (int b = 0; b < blocks; b++) {
+            FloatVector zero = FloatVector.zero(FS);
+            FloatVector p0 = zero;
+            FloatVector p1 = zero;
+            FloatVector p2 = zero;
+            FloatVector p3 = zero;
+            FloatVector p4 = zero;
+            FloatVector p5 = zero;
+            FloatVector p6 = zero;
+            FloatVector p7 = zero;
+            FloatVector q0 = zero;
+            FloatVector q1 = zero;
+            FloatVector q2 = zero;
+            FloatVector q3 = zero;
+            FloatVector q4 = zero;
+            FloatVector q5 = zero;
+            FloatVector q6 = zero;
+            FloatVector q7 = zero;
+            int wOff = b * 256;
+            int yOff = yBase + b * GROUP_BLOCK;
+            for (int s = 0; s < 16; s++) {
+                FloatVector u = FloatVector.fromArray(FS, wq, wOff + s * 16);
+                FloatVector v = FloatVector.fromArray(FS, wq, second + wOff + s * 16);
+                int at = yOff + s * GROUP * 16;
+                FloatVector x = FloatVector.fromArray(FS, yT, at);
+                p0 = u.fma(x, p0);
+                q0 = v.fma(x, q0);
+                x = FloatVector.fromArray(FS, yT, at + 16);
+                p1 = u.fma(x, p1);
+                q1 = v.fma(x, q1);
+                x = FloatVector.fromArray(FS, yT, at + 32);
+                p2 = u.fma(x, p2);
+                q2 = v.fma(x, q2);
+                x = FloatVector.fromArray(FS, yT, at + 48);
+                p3 = u.fma(x, p3);
+                q3 = v.fma(x, q3);
+                x = FloatVector.fromArray(FS, yT, at + 64);
+                p4 = u.fma(x, p4);
+                q4 = v.fma(x, q4);
+                x = FloatVector.fromArray(FS, yT, at + 80);
+                p5 = u.fma(x, p5);
+                q5 = v.fma(x, q5);
+                x = FloatVector.fromArray(FS, yT, at + 96);
+                p6 = u.fma(x, p6);
+                q6 = v.fma(x, q6);
+                x = FloatVector.fromArray(FS, yT, at + 112);
+                p7 = u.fma(x, p7);
+                q7 = v.fma(x, q7);
+            }
+            // the exact lane sums through memory into a fold loop over (row, token) rather than
+            // 16 unrolled copies of it; sums and accumulators are touched once per block
+            float[] sums = scratch.sums;
+            p0.intoArray(sums, 0);
+            p1.intoArray(sums, 16);
+            p2.intoArray(sums, 32);
+            p3.intoArray(sums, 48);
+            p4.intoArray(sums, 64);
+            p5.intoArray(sums, 80);
+            p6.intoArray(sums, 96);
+            p7.intoArray(sums, 112);
+            q0.intoArray(sums, 128);
+            q1.intoArray(sums, 144);
+            q2.intoArray(sums, 160);
+            q3.intoArray(sums, 176);
+            q4.intoArray(sums, 192);
+            q5.intoArray(sums, 208);
+            q6.intoArray(sums, 224);
+            q7.intoArray(sums, 240);
+            fold(scratch, q4k, a, b, blocks, t0, tokens);
+        }
+    }
+
+    /**
+     * Block {@code b}'s canonical fold for both rows and every token of the group:
+     * {@code acc = fma(d*dy, S, acc)}, then (Q4_K) {@code acc = fma(-(dmin*dy), min*bsum, acc)}.
+     * Padding tokens use the last real token's scales (finite; their results are dropped).
+     */
+    private static void fold(Scratch scratch, boolean q4k, Activations a, int b, int blocks, int t0, int tokens) {
+        float[] sums = scratch.sums;
+        float[] acc = scratch.acc;
+        float[] dy = a.scales;
+        float[] ks = a.ksums;
+        for (int r = 0; r < 2; r++) {
+            int rb = r * blocks + b;
+            float d = scratch.scales[2 * rb];
+            if (q4k) {
+                float dmin = scratch.scales[2 * rb + 1];
+                FloatVector m = FloatVector.fromArray(FS, scratch.mins, rb * 16);
+                for (int t = 0; t < GROUP; t++) {
+                    int k = Math.min(t0 + t, tokens - 1) * blocks + b;
+                    int i = (r * GROUP + t) * 16;
+                    FloatVector v = FloatVector.fromArray(FS, sums, i)
+                            .fma(FloatVector.broadcast(FS, d * dy[k]), FloatVector.fromArray(FS, acc, i));
+                    FloatVector.fromArray(FS, ks, k * 16).mul(m)
+                            .fma(FloatVector.broadcast(FS, -(dmin * dy[k])), v).intoArray(acc, i);
+                }
+            } else {
+                for (int t = 0; t < GROUP; t++) {
+                    int k = Math.min(t0 + t, tokens - 1) * blocks + b;
+                    int i = (r * GROUP + t) * 16;
+                    FloatVector.fromArray(FS, sums, i)
+                            .fma(FloatVector.broadcast(FS, d * dy[k]), FloatVector.fromArray(FS, acc, i))
+                            .intoArray(acc, i);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link Simd#tree16} of each token's accumulated lanes ({@code acc[off + 16t ..]}) into
+     * {@code y[at + t*stride]} for the {@code real} tokens; two tokens per vector, the first in
+     * lanes 0-7, the second in lanes 8-15.
+     */
+    private static void storeTrees(float[] acc, int off, float[] out, int real, float[] y, int at, int stride) {
+        for (int t = 0; t < real; t += 2) {
+            FloatVector p = FloatVector.fromArray(FS, acc, off + 16 * t);
+            FloatVector q = FloatVector.fromArray(FS, acc, off + 16 * t + 16);
+            FloatVector h = p.add(p.rearrange(HALVES)).blend(q.add(q.rearrange(HALVES)), Simd.UPPER8);
+            h = h.add(h.rearrange(Simd.XOR4));
+            h = h.add(h.rearrange(Simd.XOR2));
+            h.add(h.rearrange(Simd.XOR1)).intoArray(out, 0);
+            y[at + t * stride] = out[0];
+            if (t + 1 < real) {
+                y[at + (t + 1) * stride] = out[8];
+            }
+        }
+    }
+
+    /**
+     * One Q4_K row into the layout: per block, the two 64-byte chunk pairs as 16 ints (int lane j
+     * holds canonical lane j's four bytes), each step's nibble shifted down, masked, converted and
+     * multiplied by its lanes' scales; d, dmin and the per-lane mins beside.
+     */
+    private static void dequantizeQ4K(MemorySegment w, long row, int blocks, Scratch scratch, int r) {
+        float[] out = scratch.weights;
+        for (int b = 0; b < blocks; b++) {
+            long blk = row + (long) b * Q4KKernel.BLOCK_BYTES;
+            long lo8 = w.get(Simd.LONG_LE, blk + Q4KKernel.SCALES);
+            int hi4 = w.get(Simd.INT_LE, blk + Q4KKernel.SCALES + 8);
+            long sc = Q4KKernel.packedScales(lo8, hi4);
+            long mn = Q4KKernel.packedMins(lo8, hi4);
+            int rb = r * blocks + b;
+            scratch.scales[2 * rb] = Bytes.f16(w, blk + Q4KKernel.D);
+            scratch.scales[2 * rb + 1] = Bytes.f16(w, blk + Q4KKernel.DMIN);
+            // lane j: min (j % 8), a byte of the low (mins 0-3) or high (4-7) int of the packed mins
+            ((FloatVector) IntVector.broadcast(IS, (int) mn).blend((int) (mn >>> 32), UPPER_MINS)
+                    .lanewise(VectorOperators.LSHR, QUARTER_SHIFT).and(0xFF)
+                    .convert(VectorOperators.I2F, 0)).intoArray(scratch.mins, rb * 16);
+            for (int half = 0; half < 2; half++) {
+                IntVector x = IntVector.fromMemorySegment(IS, w, blk + Q4KKernel.QS + 64 * half, Simd.LE);
+                // scales of sub-blocks 4*half + nibble (lanes 0-7, chunk 2*half) and 4*half + 2 + nibble
+                IntVector pair = IntVector.broadcast(IS, (int) (sc >>> (32 * half)));
+                for (int nibble = 0; nibble < 2; nibble++) {
+                    FloatVector scale = (FloatVector) pair.lanewise(VectorOperators.LSHR, HALF_SHIFT.add(8 * nibble))
+                            .and(0xFF).convert(VectorOperators.I2F, 0);
+                    for (int k = 0; k < 4; k++) {
+                        int s = 8 * half + 4 * nibble + k;
+                        ((FloatVector) x.lanewise(VectorOperators.LSHR, 8 * k + 4 * nibble).and(0xF)
+                                .convert(VectorOperators.I2F, 0)).mul(scale).intoArray(out, rb * 256 + s * 16);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * One Q6_K row into the layout: per half, the 64 ql bytes as 16 ints (int lane j holds
+     * canonical lane j's four bytes) and the half's 32 qh bytes as 8 ints repeated, each lane's
+     * 2-bit pairs shifted to the bottom of their bytes; per step, nibble and pair combined,
+     * converted and scaled as {@code q*scale - 32*scale} (exact: integers below 2^13).
+     */
+    private static void dequantizeQ6K(MemorySegment w, long row, int blocks, Scratch scratch, int r) {
+        for (int b = 0; b < blocks; b++) {
+            long blk = row + (long) b * Q6KKernel.BLOCK_BYTES;
+            int rb = r * blocks + b;
+            scratch.scales[2 * rb] = Bytes.f16(w, blk + Q6KKernel.D);
+            q6kHalf(w, blk, 0, QH_LO, scratch.weights, rb * 256);
+            q6kHalf(w, blk, 1, QH_HI, scratch.weights, rb * 256 + 128);
+        }
+    }
+
+    /** Half {@code half} of a Q6_K block; {@code repeat} picks its 8 qh ints out of the block's 16. */
+    private static void q6kHalf(MemorySegment w, long blk, int half, VectorShuffle<Integer> repeat, float[] out,
+            int off) {
+        IntVector ql = IntVector.fromMemorySegment(IS, w, blk + Q6KKernel.QL + 64 * half, Simd.LE);
+        IntVector qh = IntVector.fromMemorySegment(IS, w, blk + Q6KKernel.QH, Simd.LE).rearrange(repeat)
+                .lanewise(VectorOperators.LSHR, QH_SHIFT);
+        for (int nibble = 0; nibble < 2; nibble++) {
+            // lane j's scale: 16-weight group 8*half + 4*nibble + 2*(j/8) + (j/4)%2, an int8
+            int four = w.get(Simd.INT_LE, blk + Q6KKernel.SCALES + 8 * half + 4 * nibble);
+            FloatVector scale = (FloatVector) IntVector.broadcast(IS, four).lanewise(VectorOperators.LSHL, Q6_SCALE_SHIFT)
+                    .lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+            FloatVector bias = scale.mul(-32f);
+            for (int k = 0; k < 4; k++) {
+                int shift = 8 * k + 4 * nibble;
+                IntVector q = ql.lanewise(VectorOperators.LSHR, shift).and(0xF)
+                        .or(qh.lanewise(VectorOperators.LSHR, shift).and(3).lanewise(VectorOperators.LSHL, 4));
+                ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(scale, bias)
+                        .intoArray(out, off + (4 * nibble + k) * 16);
+            }
+        }
+    }
+}
