@@ -37,8 +37,15 @@ import jdk.incubator.vector.VectorSpecies;
 final class KQuantSmallBatch {
     private static final VectorSpecies<Float> FS = Simd.F512;
     private static final VectorSpecies<Integer> IS = Simd.I512;
-    /** Tokens per pass over a dequantized row: 8 lane-sum and 8 accumulator registers. */
+    /** Tokens per pass over the dequantized rows. */
     static final int GROUP = 8;
+    /**
+     * Rows per pass, sharing every activation load: 3 x 8 lane sums take 24 of AVX-512's 32
+     * registers, and 11 loads per 24 fma keep the loads (each may straddle two cache lines: heap
+     * arrays are not 64-byte aligned) from bounding the loop (2 rows: 10 loads per 16 fma, ~1.6x
+     * slower per fma than the fma ports allow).
+     */
+    static final int ROWS = 3;
     /** Floats per block and token group in the activation layout. */
     private static final int GROUP_BLOCK = 256 * GROUP;
     /**
@@ -72,24 +79,24 @@ final class KQuantSmallBatch {
     }
 
     private static final class Scratch {
-        /** Two rows dequantized, the second at {@code blocks*256}: per block 16 steps of 16 lanes. */
+        /** The pass's rows dequantized, row r at {@code r*blocks*256}: per block 16 steps of 16 lanes. */
         float[] weights = new float[0];
         /** Per row and block: d and (Q4_K) dmin, at {@code [2*(r*blocks + b)]} and {@code [.. + 1]}. */
         float[] scales = new float[0];
         /** Per row and block (Q4_K): the min of each lane's min term, {@code min_{L%8}}. */
         float[] mins = new float[0];
-        /** The lane accumulators of a group: row r (0, 1), token t at {@code (r*GROUP + t)*16}. */
-        final float[] acc = new float[2 * GROUP * 16];
+        /** The lane accumulators of a group: row r, token t at {@code (r*GROUP + t)*16}. */
+        final float[] acc = new float[ROWS * GROUP * 16];
         /** One block's exact lane sums, laid out as {@link #acc}. */
-        final float[] sums = new float[2 * GROUP * 16];
+        final float[] sums = new float[ROWS * GROUP * 16];
         /** Two tokens' results on their way out of a vector. */
         final float[] out = new float[16];
 
         void ensure(int blocks) {
-            if (scales.length < 4 * blocks) {
-                weights = new float[2 * blocks * 256];
-                scales = new float[4 * blocks];
-                mins = new float[2 * blocks * 16];
+            if (scales.length < 2 * ROWS * blocks) {
+                weights = new float[ROWS * blocks * 256];
+                scales = new float[2 * ROWS * blocks];
+                mins = new float[ROWS * blocks * 16];
             }
         }
     }
@@ -188,11 +195,11 @@ final class KQuantSmallBatch {
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
         int yOff = q4k ? 0 : paddedTokens(tokens) * cols;
-        for (int row = r0; row < r1; row += 2) {
-            // an odd last row is paired with itself: computed twice, stored once
-            int second = Math.min(row + 1, r1 - 1);
-            for (int r = 0; r < 2; r++) {
-                long at = (r == 0 ? row : second) * rowBytes;
+        for (int row = r0; row < r1; row += ROWS) {
+            // past the last row the pass repeats it: computed again, stored once
+            int last = Math.min(row + ROWS, r1) - 1;
+            for (int r = 0; r < ROWS; r++) {
+                long at = Math.min(row + r, last) * rowBytes;
                 if (q4k) {
                     dequantizeQ4K(data, at, blocks, scratch, r);
                 } else {
@@ -202,27 +209,25 @@ final class KQuantSmallBatch {
             for (int t0 = 0; t0 < tokens; t0 += GROUP) {
                 group(blocks, scratch, q4k, a, yOff + t0 * cols, t0, tokens);
                 int real = Math.min(GROUP, tokens - t0);
-                storeTrees(scratch.acc, 0, scratch.out, real, y, t0 * stride + row, stride);
-                if (second != row) {
-                    storeTrees(scratch.acc, GROUP * 16, scratch.out, real, y, t0 * stride + second, stride);
+                for (int r = 0; row + r <= last; r++) {
+                    storeTrees(scratch.acc, r * GROUP * 16, scratch.out, real, y, t0 * stride + row + r, stride);
                 }
             }
         }
     }
 
     /**
-     * Two rows times tokens {@code t0 .. t0+7} into {@link Scratch#acc}: per block 16 steps of two
-     * weight loads and 8 activation loads into 16 fma, then the canonical fold per row and token.
+     * {@link #ROWS} rows times tokens {@code t0 .. t0+7} into {@link Scratch#acc}: per block 16
+     * steps of three weight loads and 8 activation loads into 24 fma, then the canonical fold.
      */
     private static void group(int blocks, Scratch scratch, boolean q4k, Activations a, int yBase, int t0,
             int tokens) {
         float[] wq = scratch.weights;
-        float[] sc = scratch.scales;
-        float[] mins = scratch.mins;
         float[] acc = scratch.acc;
+        float[] sums = scratch.sums;
         float[] yT = a.smallBatch;
         java.util.Arrays.fill(acc, 0f);
-        int second = blocks * 256;
+        int rowFloats = blocks * 256;
         for (int b = 0; b < blocks; b++) {
             FloatVector zero = FloatVector.zero(FS);
             FloatVector p0 = zero;
@@ -241,40 +246,57 @@ final class KQuantSmallBatch {
             FloatVector q5 = zero;
             FloatVector q6 = zero;
             FloatVector q7 = zero;
+            FloatVector o0 = zero;
+            FloatVector o1 = zero;
+            FloatVector o2 = zero;
+            FloatVector o3 = zero;
+            FloatVector o4 = zero;
+            FloatVector o5 = zero;
+            FloatVector o6 = zero;
+            FloatVector o7 = zero;
             int wOff = b * 256;
             int yOff = yBase + b * GROUP_BLOCK;
             for (int s = 0; s < 16; s++) {
-                FloatVector u = FloatVector.fromArray(FS, wq, wOff + s * 16);
-                FloatVector v = FloatVector.fromArray(FS, wq, second + wOff + s * 16);
+                int w = wOff + s * 16;
+                FloatVector u = FloatVector.fromArray(FS, wq, w);
+                FloatVector v = FloatVector.fromArray(FS, wq, rowFloats + w);
+                FloatVector z = FloatVector.fromArray(FS, wq, 2 * rowFloats + w);
                 int at = yOff + s * GROUP * 16;
                 FloatVector x = FloatVector.fromArray(FS, yT, at);
                 p0 = u.fma(x, p0);
                 q0 = v.fma(x, q0);
+                o0 = z.fma(x, o0);
                 x = FloatVector.fromArray(FS, yT, at + 16);
                 p1 = u.fma(x, p1);
                 q1 = v.fma(x, q1);
+                o1 = z.fma(x, o1);
                 x = FloatVector.fromArray(FS, yT, at + 32);
                 p2 = u.fma(x, p2);
                 q2 = v.fma(x, q2);
+                o2 = z.fma(x, o2);
                 x = FloatVector.fromArray(FS, yT, at + 48);
                 p3 = u.fma(x, p3);
                 q3 = v.fma(x, q3);
+                o3 = z.fma(x, o3);
                 x = FloatVector.fromArray(FS, yT, at + 64);
                 p4 = u.fma(x, p4);
                 q4 = v.fma(x, q4);
+                o4 = z.fma(x, o4);
                 x = FloatVector.fromArray(FS, yT, at + 80);
                 p5 = u.fma(x, p5);
                 q5 = v.fma(x, q5);
+                o5 = z.fma(x, o5);
                 x = FloatVector.fromArray(FS, yT, at + 96);
                 p6 = u.fma(x, p6);
                 q6 = v.fma(x, q6);
+                o6 = z.fma(x, o6);
                 x = FloatVector.fromArray(FS, yT, at + 112);
                 p7 = u.fma(x, p7);
                 q7 = v.fma(x, q7);
+                o7 = z.fma(x, o7);
             }
             // the exact lane sums through memory into a fold loop over (row, token) rather than
-            // 16 unrolled copies of it; sums and accumulators are touched once per block
-            float[] sums = scratch.sums;
+            // 24 unrolled copies of it; sums and accumulators are touched once per block
             p0.intoArray(sums, 0);
             p1.intoArray(sums, 16);
             p2.intoArray(sums, 32);
@@ -291,12 +313,20 @@ final class KQuantSmallBatch {
             q5.intoArray(sums, 208);
             q6.intoArray(sums, 224);
             q7.intoArray(sums, 240);
+            o0.intoArray(sums, 256);
+            o1.intoArray(sums, 272);
+            o2.intoArray(sums, 288);
+            o3.intoArray(sums, 304);
+            o4.intoArray(sums, 320);
+            o5.intoArray(sums, 336);
+            o6.intoArray(sums, 352);
+            o7.intoArray(sums, 368);
             fold(scratch, q4k, a, b, blocks, t0, tokens);
         }
     }
 
     /**
-     * Block {@code b}'s canonical fold for both rows and every token of the group:
+     * Block {@code b}'s canonical fold for the pass's rows and every token of the group:
      * {@code acc = fma(d*dy, S, acc)}, then (Q4_K) {@code acc = fma(-(dmin*dy), min*bsum, acc)}.
      * Padding tokens use the last real token's scales (finite; their results are dropped).
      */
@@ -305,7 +335,7 @@ final class KQuantSmallBatch {
         float[] acc = scratch.acc;
         float[] dy = a.scales;
         float[] ks = a.ksums;
-        for (int r = 0; r < 2; r++) {
+        for (int r = 0; r < ROWS; r++) {
             int rb = r * blocks + b;
             float d = scratch.scales[2 * rb];
             if (q4k) {

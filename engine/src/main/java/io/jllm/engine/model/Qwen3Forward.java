@@ -126,31 +126,58 @@ public final class Qwen3Forward {
 
     /**
      * Runs forward passes over dummy tokens for about {@code millis} milliseconds, with the batch
-     * shapes serving uses (one token, a few, a prefill chunk), so that the JIT has compiled every
-     * path before real requests come: Vector API code is hundreds of times slower until C2 has
-     * compiled it, and C2 needs both time and these calls to get there. Call before the scheduler
-     * starts; uses and returns a few cache blocks.
+     * shapes serving uses, so that the JIT has compiled every path before real requests come:
+     * Vector API code is hundreds of times slower until C2 has compiled it, and allocates as it
+     * goes. Prefill chunks of one sequence (1 to 64 tokens, odd sizes included) alternate with
+     * decode steps of 2 to 8 sequences, each wanting logits. Every branch the kernels take in
+     * serving should be seen here first: C2 compiles a branch it never saw as a trap, and taking it
+     * later throws the compiled kernel away for seconds of interpreted vector code (measured with
+     * {@code -Xlog:deoptimization}: a batch of 2 tokens first seen mid-run did that). Call before
+     * the scheduler starts; uses and returns a few cache blocks.
      */
     public void warmUp(long millis) {
         int widest = Math.min(maxTokens, 64);
-        KvSequence seq = new KvSequence(cache);
+        int[] prefill = {1, 3, 5, 13, Math.min(widest, 32), widest, 2, 9};
+        int[] decode = {8, 2, 5, 3, 4, 7};
+        KvSequence[] seqs = new KvSequence[8];
         ForwardBatch b = new ForwardBatch(widest);
-        int[] sizes = {1, 3, Math.min(widest, 32), widest};
+        int ready = 0;
         try {
-            if (!seq.reserve(widest)) {
+            // as many sequences as the cache holds (a small cache warms up with fewer)
+            while (ready < seqs.length) {
+                seqs[ready] = new KvSequence(cache);
+                if (!seqs[ready].reserve(widest)) {
+                    break;
+                }
+                ready++;
+            }
+            if (ready == 0) {
                 return;
             }
             long end = System.nanoTime() + millis * 1_000_000L;
             for (int i = 0; System.nanoTime() < end; i++) {
-                int n = sizes[i % sizes.length];
                 b.clear();
-                for (int t = 0; t < n; t++) {
-                    b.add((t * 7919 + i) % c.vocabSize(), t, seq, t == n - 1);
+                if (i % 2 == 0) {
+                    int n = prefill[i / 2 % prefill.length];
+                    for (int t = 0; t < n; t++) {
+                        b.add((t * 7919 + i) % c.vocabSize(), t, seqs[0], t == n - 1);
+                    }
+                } else {
+                    int k = Math.min(Math.min(decode[i / 2 % decode.length], maxLogitRows), Math.min(widest, ready));
+                    for (int s = 0; s < k; s++) {
+                        // positions past a prefill of the same sequence: decode attention over a few blocks
+                        b.add((s * 7919 + i) % c.vocabSize(), widest - 1 - (i + s) % Math.max(1, widest / 2), seqs[s],
+                                true);
+                    }
                 }
                 forward(b);
             }
         } finally {
-            seq.release();
+            for (KvSequence seq : seqs) {
+                if (seq != null) {
+                    seq.release();
+                }
+            }
         }
     }
 
