@@ -143,6 +143,11 @@ final class KQuantSmallBatch {
         return Simd.WIDE && tokens >= minTokens && !KQuantGemm.suits(tokens);
     }
 
+    /** The smallest batch this path takes. */
+    static int minTokens() {
+        return minTokens;
+    }
+
     /** Sets the smallest batch this path takes and returns the old one (for benchmarks comparing paths). */
     static int minTokens(int tokens) {
         int old = minTokens;

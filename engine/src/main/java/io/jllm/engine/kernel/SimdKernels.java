@@ -49,9 +49,13 @@ public final class SimdKernels implements KernelSet {
 
     @Override
     public BatchGranularity batchGranularity(GgmlType type) {
-        return type == GgmlType.Q4_K || type == GgmlType.Q6_K
-                ? new BatchGranularity(KQuantGemm.minTokens(), KQuantGemm.TILE_TOKENS)
-                : BatchGranularity.LINEAR;
+        if (type != GgmlType.Q4_K && type != GgmlType.Q6_K) {
+            return BatchGranularity.LINEAR;
+        }
+        int small = KQuantSmallBatch.minTokens();
+        return Simd.WIDE && small < KQuantGemm.minTokens()
+                ? new BatchGranularity(KQuantGemm.minTokens(), KQuantGemm.TILE_TOKENS, small, KQuantSmallBatch.GROUP)
+                : new BatchGranularity(KQuantGemm.minTokens(), KQuantGemm.TILE_TOKENS);
     }
 
     /**

@@ -60,6 +60,8 @@ public final class BatchScheduler implements AutoCloseable {
      * budget; 0 until a step has measured it.
      */
     private double prefillNanosPerToken;
+    /** The same for steps on the kernels' small-batch path (see {@link StepBudget}), 0 until measured. */
+    private double smallNanosPerToken;
     /** How batch cost grows with size for this model's kernels: prefill chunks fill whole tiles. */
     private final BatchGranularity granularity;
     /** Tokens of prefill in the step being run (the rest decode one token each). */
@@ -316,6 +318,11 @@ public final class BatchScheduler implements AutoCloseable {
             int paid = (batch.size() + tile - 1) / tile * tile;
             double perToken = (double) (System.nanoTime() - forwardStart) / paid;
             prefillNanosPerToken = prefillNanosPerToken == 0 ? perToken : 0.8 * prefillNanosPerToken + 0.2 * perToken;
+        } else if (plannedPrefill > 0 && granularity.smallBatched() && batch.size() >= granularity.smallMinTokens()) {
+            int group = granularity.smallGroupTokens();
+            int paid = (batch.size() + group - 1) / group * group;
+            double perToken = (double) (System.nanoTime() - forwardStart) / paid;
+            smallNanosPerToken = smallNanosPerToken == 0 ? perToken : 0.8 * smallNanosPerToken + 0.2 * perToken;
         }
         if (profile != null) {
             t0 = System.nanoTime();
@@ -398,7 +405,8 @@ public final class BatchScheduler implements AutoCloseable {
         if (config.stepMillis() <= 0 || prefillNanosPerToken <= 0) {
             return config.stepTokens();
         }
-        return StepBudget.tokens(config.stepTokens(), config.stepMillis(), prefillNanosPerToken, decoding, granularity);
+        return StepBudget.tokens(config.stepTokens(), config.stepMillis(), prefillNanosPerToken, smallNanosPerToken,
+                decoding, granularity);
     }
 
     /** Frees a sequence's blocks and puts it first in line; its tokens are recomputed on return. */

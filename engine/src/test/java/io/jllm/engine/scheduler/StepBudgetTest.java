@@ -26,6 +26,32 @@ class StepBudgetTest {
         assertEquals(64, StepBudget.tokens(256, 500, 40 * MS, 40, TILES));
     }
 
+    /** Tiles of 32 from 32 tokens, groups of 8 on a small-batch path from 4. */
+    static final BatchGranularity TILES_AND_GROUPS = new BatchGranularity(32, 32, 4, 8);
+
+    @Test
+    void whenNotEvenTheBatchedMinimumFitsAStepTakesSmallBatchGroupsThatFit() {
+        // 7 decoders, 40 ms a batched token (32 would take 1.3 s of a 500 ms budget), 14 ms a
+        // small-batch token: 28 fit 80 % of the budget, three whole groups of 8
+        assertEquals(24, StepBudget.tokens(256, 500, 40 * MS, 14 * MS, 7, TILES_AND_GROUPS));
+        // 19 ms: 21 fit 80 %, two groups
+        assertEquals(16, StepBudget.tokens(256, 500, 40 * MS, 19 * MS, 7, TILES_AND_GROUPS));
+        // small-batch cost not measured yet: the decoders' group with one prefill token
+        assertEquals(8, StepBudget.tokens(256, 500, 40 * MS, 0, 7, TILES_AND_GROUPS));
+        // 8 decoders: two groups at least
+        assertEquals(16, StepBudget.tokens(256, 500, 40 * MS, 100 * MS, 8, TILES_AND_GROUPS));
+        // a cheap small-batch path never makes a step reach the batched minimum through it
+        assertEquals(31, StepBudget.tokens(256, 500, 40 * MS, 1 * MS, 7, TILES_AND_GROUPS));
+    }
+
+    @Test
+    void theSmallBatchPathIsOnlyForStepsTheBatchedMinimumWouldOverrun() {
+        // 10 ms a batched token: 50 fit, one tile, as without a small-batch path
+        assertEquals(32, StepBudget.tokens(256, 500, 10 * MS, 19 * MS, 7, TILES_AND_GROUPS));
+        // 40 decoders are a batched step whatever it costs
+        assertEquals(64, StepBudget.tokens(256, 500, 40 * MS, 19 * MS, 40, TILES_AND_GROUPS));
+    }
+
     @Test
     void linearKernelsTakeWhatFitsButAlwaysMoveThePrompt() {
         assertEquals(50, StepBudget.tokens(256, 500, 10 * MS, 7, BatchGranularity.LINEAR));
@@ -43,5 +69,7 @@ class StepBudgetTest {
     void aGranularityThatCouldNotBeMetIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> new BatchGranularity(-1, 32));
         assertThrows(IllegalArgumentException.class, () -> new BatchGranularity(32, 0));
+        assertThrows(IllegalArgumentException.class, () -> new BatchGranularity(32, 32, 32, 8));
+        assertThrows(IllegalArgumentException.class, () -> new BatchGranularity(32, 32, 4, 0));
     }
 }
