@@ -29,7 +29,7 @@ import jdk.incubator.vector.VectorSpecies;
  * 64 nibble bytes of a Q4_K chunk pair (or of a Q6_K half's ql) give int lane {@code j} the four
  * bytes of canonical lane {@code j}, so step {@code (half, nibble, byte)} is one shift and one and.
  *
- * <p>Two rows share every activation load (16 lane-sum registers: 2 rows x 8 tokens); the lane
+ * <p>Three rows share every activation load (24 lane-sum registers: 3 rows x 8 tokens); the lane
  * accumulators live in a small per-thread array, touched once per block. Heap arrays are not
  * 64-byte aligned, so each full-vector load may straddle two cache lines; sharing loads between
  * rows is what keeps that cost down (an off-heap aligned copy was tried: C2 boxed the vectors).
@@ -42,8 +42,8 @@ final class KQuantSmallBatch {
     /**
      * Rows per pass, sharing every activation load: 3 x 8 lane sums take 24 of AVX-512's 32
      * registers, and 11 loads per 24 fma keep the loads (each may straddle two cache lines: heap
-     * arrays are not 64-byte aligned) from bounding the loop (2 rows: 10 loads per 16 fma, ~1.6x
-     * slower per fma than the fma ports allow).
+     * arrays are not 64-byte aligned) from bounding the loop as much (2 rows, 10 loads per 16 fma:
+     * 38 against 30 cycles per Q4_K block and token, bench/KERNELS.md).
      */
     static final int ROWS = 3;
     /** Floats per block and token group in the activation layout. */
@@ -52,7 +52,7 @@ final class KQuantSmallBatch {
      * The smallest batch this path takes (smaller ones run token by token on the integer kernels,
      * which need no padding to a whole group); {@code jllm.smallBatch.minTokens} overrides it.
      */
-    private static volatile int minTokens = Integer.getInteger("jllm.smallBatch.minTokens", 4);
+    private static volatile int minTokens = Math.max(1, Integer.getInteger("jllm.smallBatch.minTokens", 4));
 
     /** The weight (within its block) at layout position {@code s*16 + lane}, Q4_K and Q6_K. */
     static final int[] Q4K_AT = layout(true);
@@ -148,10 +148,13 @@ final class KQuantSmallBatch {
         return minTokens;
     }
 
-    /** Sets the smallest batch this path takes and returns the old one (for benchmarks comparing paths). */
+    /**
+     * Sets the smallest batch this path takes (at least 1) and returns the old one (for benchmarks
+     * comparing paths).
+     */
     static int minTokens(int tokens) {
         int old = minTokens;
-        minTokens = tokens;
+        minTokens = Math.max(1, tokens);
         return old;
     }
 
