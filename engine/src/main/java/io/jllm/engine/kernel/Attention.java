@@ -8,7 +8,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -24,7 +23,6 @@ import jdk.incubator.vector.VectorSpecies;
  * the reference.
  */
 public final class Attention {
-    private static final VectorShuffle<Float> HALVES = VectorShuffle.iota(Simd.F512, 8, 1, true);
 
     private Attention() {
     }
@@ -270,7 +268,7 @@ public final class Attention {
             accA = FloatVector.fromArray(f, q, qa + i).fma(kv, accA);
             accB = FloatVector.fromArray(f, q, qb + i).fma(kv, accB);
         }
-        FloatVector t = accA.add(accA.rearrange(HALVES)).blend(accB.add(accB.rearrange(HALVES)), Simd.UPPER8);
+        FloatVector t = accA.add(accA.rearrange(Simd.HALVES)).blend(accB.add(accB.rearrange(Simd.HALVES)), Simd.UPPER8);
         t = t.add(t.rearrange(Simd.XOR4));
         t = t.add(t.rearrange(Simd.XOR2));
         t = t.add(t.rearrange(Simd.XOR1));
@@ -370,7 +368,7 @@ public final class Attention {
             accB = FloatVector.fromArray(f, q, qb + i).fma(k, accB);
         }
         // both trees at once: head A folded into lanes 0-7, head B into 8-15
-        FloatVector t = accA.add(accA.rearrange(HALVES)).blend(accB.add(accB.rearrange(HALVES)), Simd.UPPER8);
+        FloatVector t = accA.add(accA.rearrange(Simd.HALVES)).blend(accB.add(accB.rearrange(Simd.HALVES)), Simd.UPPER8);
         t = t.add(t.rearrange(Simd.XOR4));
         t = t.add(t.rearrange(Simd.XOR2));
         t = t.add(t.rearrange(Simd.XOR1));

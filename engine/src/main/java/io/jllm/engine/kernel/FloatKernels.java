@@ -8,7 +8,6 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -32,7 +31,6 @@ import jdk.incubator.vector.VectorSpecies;
  * subnormal halves, with infinities and NaNs patched in.
  */
 public final class FloatKernels {
-    private static final VectorShuffle<Float> HALVES = VectorShuffle.iota(Simd.F512, 8, 1, true);
 
     private FloatKernels() {
     }
@@ -139,7 +137,7 @@ public final class FloatKernels {
             FloatVector wv = FloatVector.fromMemorySegment(f, w, row + 4L * full, Simd.LE, m);
             acc = acc.blend(wv.fma(FloatVector.fromArray(f, x, xOff + full, m), acc), m);
         }
-        FloatVector h = acc.add(acc.rearrange(HALVES));
+        FloatVector h = acc.add(acc.rearrange(Simd.HALVES));
         return Simd.tree8(h.lane(0), h.lane(1), h.lane(2), h.lane(3), h.lane(4), h.lane(5), h.lane(6), h.lane(7));
     }
 
@@ -180,7 +178,7 @@ public final class FloatKernels {
                     .reinterpretAsFloats();
             acc = acc.blend(wv.fma(FloatVector.fromArray(f, x, xOff + j, m), acc), m);
         }
-        FloatVector h = acc.add(acc.rearrange(HALVES));
+        FloatVector h = acc.add(acc.rearrange(Simd.HALVES));
         return Simd.tree8(h.lane(0), h.lane(1), h.lane(2), h.lane(3), h.lane(4), h.lane(5), h.lane(6), h.lane(7));
     }
 

@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * K-quant matmuls for small batches (a few to 31 tokens, e.g. one decode token per running
+ * K-quant matmuls for small batches (6 to 31 tokens, e.g. one decode token per running
  * sequence) at 512 bits: each weight row is dequantized once per call to floats {@code q*scale}
  * (exact small integers) and applied to groups of {@link #GROUP} tokens, where the per-token
  * integer kernels would decode the packed nibbles again for every token and the tile GEMM
@@ -49,10 +49,12 @@ final class KQuantSmallBatch {
     /** Floats per block and token group in the activation layout. */
     private static final int GROUP_BLOCK = 256 * GROUP;
     /**
-     * The smallest batch this path takes (smaller ones run token by token on the integer kernels,
-     * which need no padding to a whole group); {@code jllm.smallBatch.minTokens} overrides it.
+     * The smallest batch this path takes; smaller ones run token by token on the integer kernels,
+     * which need no padding to a whole group. Measured in one JVM against token by token (cputime
+     * --compare-small-batch, Q4_K 3072x1024): 4 tokens 0.79x, 5 0.94x (Q6_K 1.09x), 6 1.12x, 8
+     * 1.5-1.6x. {@code jllm.smallBatch.minTokens} overrides it.
      */
-    private static volatile int minTokens = Math.max(1, Integer.getInteger("jllm.smallBatch.minTokens", 4));
+    private static volatile int minTokens = Math.max(1, Integer.getInteger("jllm.smallBatch.minTokens", 6));
 
     /** The weight (within its block) at layout position {@code s*16 + lane}, Q4_K and Q6_K. */
     static final int[] Q4K_AT = layout(true);
@@ -71,7 +73,6 @@ final class KQuantSmallBatch {
     private static final IntVector QH_SHIFT = IntVector.fromArray(IS, perLane(j -> 2 * (j / 8)), 0);
     private static final VectorShuffle<Integer> QH_LO = VectorShuffle.fromOp(IS, j -> j % 8);
     private static final VectorShuffle<Integer> QH_HI = VectorShuffle.fromOp(IS, j -> 8 + j % 8);
-    private static final VectorShuffle<Float> HALVES = VectorShuffle.iota(FS, 8, 1, true);
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -89,8 +90,8 @@ final class KQuantSmallBatch {
         final float[] acc = new float[ROWS * GROUP * 16];
         /** One block's exact lane sums, laid out as {@link #acc}. */
         final float[] sums = new float[ROWS * GROUP * 16];
-        /** Two tokens' results on their way out of a vector. */
-        final float[] out = new float[16];
+        /** Two tokens' sums on their way out of a vector (0-15), then the group's sums (16 ..). */
+        final float[] out = new float[16 + GROUP];
 
         void ensure(int blocks) {
             if (scales.length < 2 * ROWS * blocks) {
@@ -371,21 +372,25 @@ final class KQuantSmallBatch {
 
     /**
      * {@link Simd#tree16} of each token's accumulated lanes ({@code acc[off + 16t ..]}) into
-     * {@code y[at + t*stride]} for the {@code real} tokens; two tokens per vector, the first in
-     * lanes 0-7, the second in lanes 8-15.
+     * {@code y[at + t*stride]} for the {@code real} tokens. The trees of all {@link #GROUP} tokens
+     * are made, two per vector (lanes 0-7 and 8-15), and only the copy-out stops at {@code real}:
+     * a branch on a partly filled group that warm-up had not seen made C2 throw this method away
+     * mid-run (-Xlog:deoptimization), a loop bound does not.
      */
     private static void storeTrees(float[] acc, int off, float[] out, int real, float[] y, int at, int stride) {
-        for (int t = 0; t < real; t += 2) {
+        for (int t = 0; t < GROUP; t += 2) {
             FloatVector p = FloatVector.fromArray(FS, acc, off + 16 * t);
             FloatVector q = FloatVector.fromArray(FS, acc, off + 16 * t + 16);
-            FloatVector h = p.add(p.rearrange(HALVES)).blend(q.add(q.rearrange(HALVES)), Simd.UPPER8);
+            FloatVector h = p.add(p.rearrange(Simd.HALVES)).blend(q.add(q.rearrange(Simd.HALVES)), Simd.UPPER8);
             h = h.add(h.rearrange(Simd.XOR4));
             h = h.add(h.rearrange(Simd.XOR2));
+            // token t's sum in lane 0, token t+1's in lane 8; the group's sums gather after the vector
             h.add(h.rearrange(Simd.XOR1)).intoArray(out, 0);
-            y[at + t * stride] = out[0];
-            if (t + 1 < real) {
-                y[at + (t + 1) * stride] = out[8];
-            }
+            out[16 + t] = out[0];
+            out[16 + t + 1] = out[8];
+        }
+        for (int t = 0; t < real; t++) {
+            y[at + t * stride] = out[16 + t];
         }
     }
 

@@ -59,7 +59,6 @@ public final class Q4KKernel {
     private static final VectorShuffle<Float> P1 = lanes2(4, 6);
     private static final VectorShuffle<Float> Q1 = lanes2(5, 7);
     private static final VectorShuffle<Float> MINS = VectorShuffle.fromOp(Simd.F512, i -> 8 + i % 8);
-    private static final VectorShuffle<Float> HALVES = VectorShuffle.iota(Simd.F512, 8, 1, true);
     // 256 bits: one load per chunk c; every lane takes scale 2c (low nibbles) or 2c+1 (high).
     private static final VectorShuffle<Float> S0 = VectorShuffle.fromOp(Simd.F256, i -> 0);
     private static final VectorShuffle<Float> S1 = VectorShuffle.fromOp(Simd.F256, i -> 1);
@@ -304,7 +303,8 @@ public final class Q4KKernel {
                     .fma(FloatVector.broadcast(Simd.F512, -(Float.float16ToFloat((short) (ddB >>> 16)) * dyb)), accB);
             if (++b == blocks) {
                 // Simd.tree16 of both rows at once: row A in lanes 0-7, row B in lanes 8-15
-                FloatVector h = accA.add(accA.rearrange(HALVES)).blend(accB.add(accB.rearrange(HALVES)), Simd.UPPER8);
+                FloatVector h = accA.add(accA.rearrange(Simd.HALVES))
+                        .blend(accB.add(accB.rearrange(Simd.HALVES)), Simd.UPPER8);
                 h = h.add(h.rearrange(Simd.XOR4));
                 h = h.add(h.rearrange(Simd.XOR2));
                 h = h.add(h.rearrange(Simd.XOR1));
@@ -400,7 +400,8 @@ public final class Q4KKernel {
                                 accB);
                             }
             // Simd.tree16 of both rows at once: row A in lanes 0-7, row B in lanes 8-15
-            FloatVector h = accA.add(accA.rearrange(HALVES)).blend(accB.add(accB.rearrange(HALVES)), Simd.UPPER8);
+            FloatVector h = accA.add(accA.rearrange(Simd.HALVES))
+                    .blend(accB.add(accB.rearrange(Simd.HALVES)), Simd.UPPER8);
             h = h.add(h.rearrange(Simd.XOR4));
             h = h.add(h.rearrange(Simd.XOR2));
             h = h.add(h.rearrange(Simd.XOR1));

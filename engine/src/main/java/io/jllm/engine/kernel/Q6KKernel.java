@@ -51,7 +51,6 @@ public final class Q6KKernel {
     private static final VectorShuffle<Float> Q1 = VectorShuffle.fromOp(Simd.F512, j -> 12 + j / 4);
     private static final VectorShuffle<Integer> DUP_LO = VectorShuffle.fromOp(Simd.I512, j -> j % 8);
     private static final VectorShuffle<Integer> DUP_HI = VectorShuffle.fromOp(Simd.I512, j -> 8 + j % 8);
-    private static final VectorShuffle<Float> HALVES = VectorShuffle.iota(Simd.F512, 8, 1, true);
     // 256 bits, one span per load, scales of one half: span s takes 2s + j/4 (P) and 4 + 2s + j/4 (Q).
     private static final VectorShuffle<Float> G0 = VectorShuffle.fromOp(Simd.F256, j -> j / 4);
     private static final VectorShuffle<Float> G1 = VectorShuffle.fromOp(Simd.F256, j -> 2 + j / 4);
@@ -265,7 +264,8 @@ public final class Q6KKernel {
                     Float.float16ToFloat(w.get(Bytes.SHORT_LE, blkB + D)) * dyb), accB);
             if (++b == blocks) {
                 // Simd.tree16 of both rows at once: row A in lanes 0-7, row B in lanes 8-15
-                FloatVector hv = accA.add(accA.rearrange(HALVES)).blend(accB.add(accB.rearrange(HALVES)), Simd.UPPER8);
+                FloatVector hv = accA.add(accA.rearrange(Simd.HALVES))
+                        .blend(accB.add(accB.rearrange(Simd.HALVES)), Simd.UPPER8);
                 hv = hv.add(hv.rearrange(Simd.XOR4));
                 hv = hv.add(hv.rearrange(Simd.XOR2));
                 hv = hv.add(hv.rearrange(Simd.XOR1));

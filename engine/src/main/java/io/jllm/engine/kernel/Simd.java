@@ -46,6 +46,8 @@ final class Simd {
     static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
     static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
 
+    /** Lane i takes lane i+8 (mod 16): the first level of {@link #tree16}, on a 512-bit vector. */
+    static final VectorShuffle<Float> HALVES = VectorShuffle.iota(F512, 8, 1, true);
     /** Lanes 8-15 of a 512-bit float vector. */
     static final VectorMask<Float> UPPER8 = VectorMask.fromLong(F512, 0xFF00);
     /** Lane i takes lane i^4, i^2, i^1: the levels of {@link #tree8} done lane-wise on two 8-lane halves. */

@@ -313,16 +313,13 @@ public final class BatchScheduler implements AutoCloseable {
             return;
         }
         steps.incrementAndGet();
+        long forwardNanos = System.nanoTime() - forwardStart;
         if (plannedPrefill > 0 && batch.size() >= granularity.minTokens()) {
-            int tile = granularity.tileTokens();
-            int paid = (batch.size() + tile - 1) / tile * tile;
-            double perToken = (double) (System.nanoTime() - forwardStart) / paid;
-            prefillNanosPerToken = prefillNanosPerToken == 0 ? perToken : 0.8 * prefillNanosPerToken + 0.2 * perToken;
+            prefillNanosPerToken = averageCost(prefillNanosPerToken, forwardNanos, batch.size(),
+                    granularity.tileTokens());
         } else if (plannedPrefill > 0 && granularity.smallBatched() && batch.size() >= granularity.smallMinTokens()) {
-            int group = granularity.smallGroupTokens();
-            int paid = (batch.size() + group - 1) / group * group;
-            double perToken = (double) (System.nanoTime() - forwardStart) / paid;
-            smallNanosPerToken = smallNanosPerToken == 0 ? perToken : 0.8 * smallNanosPerToken + 0.2 * perToken;
+            smallNanosPerToken = averageCost(smallNanosPerToken, forwardNanos, batch.size(),
+                    granularity.smallGroupTokens());
         }
         if (profile != null) {
             t0 = System.nanoTime();
@@ -398,6 +395,15 @@ public final class BatchScheduler implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * A moving average of the cost per token of steps whose kernels pay for whole {@code unit}s of
+     * tokens (a partly filled tile or group counts whole); 0 means none measured yet.
+     */
+    private static double averageCost(double average, long nanos, int tokens, int unit) {
+        double perToken = (double) nanos / ((tokens + unit - 1) / unit * unit);
+        return average == 0 ? perToken : 0.8 * average + 0.2 * perToken;
     }
 
     /** The step's token budget, with {@code decoding} sequences decoding one token; see {@link StepBudget}. */

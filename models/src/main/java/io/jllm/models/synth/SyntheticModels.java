@@ -108,8 +108,9 @@ public final class SyntheticModels {
 
     /**
      * Every code change writes the cached models anew under a new hash; this removes the same model's
-     * files from other versions once they are a day old. Younger ones are left alone: another
-     * checkout's tests may be using them right now.
+     * files from other versions once they are a day old, and the same model's temporary files a
+     * writer left when it was killed mid-write (a server stopped while it made its demo model).
+     * Younger ones are left alone: another checkout's tests may be using or writing them right now.
      */
     private static void deleteStaleVersions(Path dir, Path current) {
         String name = current.getFileName().toString();
@@ -118,7 +119,7 @@ public final class SyntheticModels {
         try (var files = Files.list(dir)) {
             for (Path f : files.toList()) {
                 String n = f.getFileName().toString();
-                if (n.startsWith(prefix) && n.endsWith(".gguf") && !f.equals(current)
+                if (n.startsWith(prefix) && (n.endsWith(".gguf") || n.endsWith(".partial")) && !f.equals(current)
                         && Files.getLastModifiedTime(f).toMillis() < dayAgo) {
                     Files.deleteIfExists(f);
                 }

@@ -70,6 +70,13 @@ class SyntheticModelsTest {
 
     @Test
     void theCacheWritesOnceAndReusesTheFile() throws IOException {
+        // temporary files other processes left (a killed server, a run in progress) are not this call's
+        Path cacheDir = Path.of(System.getProperty("java.io.tmpdir"), "jllm-models");
+        Files.createDirectories(cacheDir);
+        List<Path> before;
+        try (var files = Files.list(cacheDir)) {
+            before = files.filter(p -> p.toString().endsWith(".partial")).toList();
+        }
         Path first = SyntheticModels.cached(ModelPreset.TINY, Ftype.Q4_K_M, 42);
         long modified = Files.getLastModifiedTime(first).toMillis();
         Path again = SyntheticModels.cached(ModelPreset.TINY, Ftype.Q4_K_M, 42);
@@ -78,6 +85,7 @@ class SyntheticModelsTest {
         assertTrue(first.getFileName().toString().matches("tiny-q4_k_m-42-[0-9a-f]{12}\\.gguf"), first.toString());
         try (var siblings = Files.list(first.getParent())) {
             List<Path> partial = new ArrayList<>(siblings.filter(p -> p.toString().endsWith(".partial")).toList());
+            partial.removeAll(before);
             assertEquals(List.of(), partial, "no temporary files left behind");
         }
     }
@@ -90,21 +98,27 @@ class SyntheticModelsTest {
         Path stale = cacheDir.resolve("tiny-f32-" + seed + "-000000000000.gguf");
         Path recent = cacheDir.resolve("tiny-f32-" + seed + "-111111111111.gguf");
         Path otherSeed = cacheDir.resolve("tiny-f32-" + seed + "1-000000000000.gguf");
-        for (Path p : List.of(stale, recent, otherSeed)) {
+        // what a writer killed mid-write leaves: long ago, and just now (it may still be writing)
+        Path killedWriter = cacheDir.resolve("tiny-f32-" + seed + "-000000000000.gguf123.partial");
+        Path writing = cacheDir.resolve("tiny-f32-" + seed + "-111111111111.gguf456.partial");
+        for (Path p : List.of(stale, recent, otherSeed, killedWriter, writing)) {
             Files.writeString(p, "old");
         }
         java.nio.file.attribute.FileTime twoDaysAgo = java.nio.file.attribute.FileTime.fromMillis(
                 System.currentTimeMillis() - 48 * 3600 * 1000L);
         Files.setLastModifiedTime(stale, twoDaysAgo);
         Files.setLastModifiedTime(otherSeed, twoDaysAgo);
+        Files.setLastModifiedTime(killedWriter, twoDaysAgo);
         Path written = SyntheticModels.cached(ModelPreset.TINY, Ftype.F32, seed);
         try {
             assertTrue(Files.exists(written));
             assertTrue(Files.notExists(stale), "a day-old version of the same model is removed");
             assertTrue(Files.exists(recent), "a recent version may be in use by another checkout");
             assertTrue(Files.exists(otherSeed), "another model is not touched");
+            assertTrue(Files.notExists(killedWriter), "a day-old temporary file of the same model is removed");
+            assertTrue(Files.exists(writing), "a recent temporary file may still be being written");
         } finally {
-            for (Path p : List.of(written, stale, recent, otherSeed)) {
+            for (Path p : List.of(written, stale, recent, otherSeed, killedWriter, writing)) {
                 Files.deleteIfExists(p);
             }
         }
