@@ -13,7 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Causal grouped-query attention of one token over its sequence's cached keys and values, for the
  * query heads that share one KV head. Softmax as ggml's soft_max: scores scaled, max subtracted,
- * exponentials summed in double, then multiplied by the float reciprocal of the sum.
+ * exponentials ({@link Exp}) summed in double in position order, then multiplied by the float
+ * reciprocal of the sum.
  *
  * <h2>Canonical order</h2>
  * A score is the {@link Simd#tree16} of 16 lanes, lane {@code l} an {@code fma} chain over the
@@ -72,9 +73,35 @@ public final class Attention {
     private static float softmaxInPlace(float[] scores, int off, int pos, float max) {
         double sum = 0;
         for (int j = off; j <= off + pos; j++) {
-            float e = (float) Math.exp(scores[j] - max);
+            float e = Exp.exp(scores[j] - max);
             scores[j] = e;
             sum += e;
+        }
+        return (float) (1.0 / sum);
+    }
+
+    /**
+     * {@link #softmaxInPlace} with the exponentials a vector at a time (same bits: {@link Exp}),
+     * the sum still in double and in position order.
+     */
+    private static float softmaxSimd(float[] scores, int off, int pos, float max) {
+        int end = off + pos + 1;
+        int j = off;
+        if (Simd.WIDE) {
+            for (; j + 16 <= end; j += 16) {
+                Exp.exp(FloatVector.fromArray(Simd.F512, scores, j).sub(max)).intoArray(scores, j);
+            }
+        } else {
+            for (; j + 8 <= end; j += 8) {
+                Exp.exp(FloatVector.fromArray(Simd.F256, scores, j).sub(max)).intoArray(scores, j);
+            }
+        }
+        for (; j < end; j++) {
+            scores[j] = Exp.exp(scores[j] - max);
+        }
+        double sum = 0;
+        for (j = off; j < end; j++) {
+            sum += scores[j];
         }
         return (float) (1.0 / sum);
     }
@@ -119,8 +146,8 @@ public final class Attention {
                     maxB = Math.max(maxB, scores[n + j]);
                 }
             }
-            float invA = softmaxInPlace(scores, 0, pos, maxA);
-            float invB = softmaxInPlace(scores, n, pos, maxB);
+            float invA = softmaxSimd(scores, 0, pos, maxA);
+            float invB = softmaxSimd(scores, n, pos, maxB);
             for (int j = 0; j < n; j++) {
                 scores[j] *= invA;
                 scores[n + j] *= invB;
@@ -152,7 +179,7 @@ public final class Attention {
                     max = Math.max(max, scores[j]);
                 }
             }
-            float inv = softmaxInPlace(scores, 0, pos, max);
+            float inv = softmaxSimd(scores, 0, pos, max);
             for (int j = 0; j < n; j++) {
                 scores[j] *= inv;
             }
@@ -236,7 +263,7 @@ public final class Attention {
             for (int j = 0; j <= pos; j++) {
                 max = Math.max(max, scores[off + j]);
             }
-            float inv = softmaxInPlace(scores, off, pos, max);
+            float inv = softmaxSimd(scores, off, pos, max);
             for (int j = 0; j <= pos; j++) {
                 scores[off + j] *= inv;
             }

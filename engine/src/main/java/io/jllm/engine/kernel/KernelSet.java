@@ -39,6 +39,11 @@ public interface KernelSet {
         }
     }
 
+    /** SwiGLU over elements {@code from .. to-1}: {@code gate = silu(gate) * up}; see {@link SwiGlu}. */
+    default void swiglu(float[] gate, float[] up, int from, int to) {
+        SwiGlu.reference(gate, up, from, to);
+    }
+
     /**
      * How the cost of a matmul with weights of {@code type} grows with the batch: {@link
      * BatchGranularity#LINEAR} when every token costs the same, or the smallest batch a batched

@@ -128,6 +128,11 @@ public final class SimdKernels implements KernelSet {
     }
 
     @Override
+    public void swiglu(float[] gate, float[] up, int from, int to) {
+        SwiGlu.simd(gate, up, from, to);
+    }
+
+    @Override
     public void attention(PagedKvCache cache, int layer, KvSequence seq, int pos, int kvHead, int group, int headDim,
             float scale, float[] q, int qOff, float[] out, int outOff, float[] scores) {
         Attention.simd(cache, layer, seq, pos, kvHead, group, headDim, scale, q, qOff, out, outOff, scores);

@@ -43,6 +43,11 @@ final class Fp16RoundingKernels implements KernelSet {
     }
 
     @Override
+    public void swiglu(float[] gate, float[] up, int from, int to) {
+        base.swiglu(gate, up, from, to);
+    }
+
+    @Override
     public void attention(PagedKvCache cache, int layer, KvSequence seq, int pos, int kvHead, int group, int headDim,
             float scale, float[] q, int qOff, float[] out, int outOff, float[] scores) {
         MemorySegment keys = cache.keys(layer);
@@ -62,7 +67,7 @@ final class Fp16RoundingKernels implements KernelSet {
             }
             double sum = 0;
             for (int j = 0; j <= pos; j++) {
-                float e = (float) Math.exp(scores[j] - max);
+                float e = io.jllm.engine.kernel.Exp.exp(scores[j] - max);
                 scores[j] = e;
                 sum += e;
             }
