@@ -73,6 +73,8 @@ final class KQuantSmallBatch {
     private static final IntVector QH_SHIFT = IntVector.fromArray(IS, perLane(j -> 2 * (j / 8)), 0);
     private static final VectorShuffle<Integer> QH_LO = VectorShuffle.fromOp(IS, j -> j % 8);
     private static final VectorShuffle<Integer> QH_HI = VectorShuffle.fromOp(IS, j -> 8 + j % 8);
+    /** The bits of the float 2^23: or-ed with an integer q below 2^23, they make the float 2^23 + q. */
+    private static final int MAGIC = 0x4B000000;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -421,10 +423,14 @@ final class KQuantSmallBatch {
                 for (int nibble = 0; nibble < 2; nibble++) {
                     FloatVector scale = (FloatVector) pair.lanewise(VectorOperators.LSHR, HALF_SHIFT.add(8 * nibble))
                             .and(0xFF).convert(VectorOperators.I2F, 0);
+                    // q or-ed into the mantissa of 2^23 is the float 2^23 + q; one fma with -2^23*scale
+                    // (exact: scale < 64) leaves q*scale, rounded once from the exact value, which is a
+                    // float: one vector op less than convert and multiply (the and and the or fuse)
+                    FloatVector bias = scale.mul(-0x1p23f);
                     for (int k = 0; k < 4; k++) {
                         int s = 8 * half + 4 * nibble + k;
-                        ((FloatVector) x.lanewise(VectorOperators.LSHR, 8 * k + 4 * nibble).and(0xF)
-                                .convert(VectorOperators.I2F, 0)).mul(scale).intoArray(out, rb * 256 + s * 16);
+                        x.lanewise(VectorOperators.LSHR, 8 * k + 4 * nibble).and(0xF).or(MAGIC).reinterpretAsFloats()
+                                .fma(scale, bias).intoArray(out, rb * 256 + s * 16);
                     }
                 }
             }
@@ -461,8 +467,11 @@ final class KQuantSmallBatch {
             FloatVector bias = scale.mul(-32f);
             for (int k = 0; k < 4; k++) {
                 int shift = 8 * k + 4 * nibble;
-                IntVector q = ql.lanewise(VectorOperators.LSHR, shift).and(0xF)
-                        .or(qh.lanewise(VectorOperators.LSHR, shift).and(3).lanewise(VectorOperators.LSHL, 4));
+                // the pair's two bits straight to bits 4-5: one shift and one and (shift, and, shift
+                // before); the and and the or with the nibble fuse
+                IntVector high = shift == 0 ? qh.lanewise(VectorOperators.LSHL, 4)
+                        : qh.lanewise(VectorOperators.LSHR, shift - 4);
+                IntVector q = ql.lanewise(VectorOperators.LSHR, shift).and(0xF).or(high.and(0x30));
                 ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(scale, bias)
                         .intoArray(out, off + (4 * nibble + k) * 16);
             }
