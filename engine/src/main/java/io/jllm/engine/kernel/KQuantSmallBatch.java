@@ -346,28 +346,43 @@ final class KQuantSmallBatch {
         float[] acc = scratch.acc;
         float[] dy = a.scales;
         float[] ks = a.ksums;
-        for (int r = 0; r < ROWS; r++) {
-            int rb = r * blocks + b;
-            float d = scratch.scales[2 * rb];
-            if (q4k) {
-                float dmin = scratch.scales[2 * rb + 1];
-                FloatVector m = FloatVector.fromArray(FS, scratch.mins, rb * 16);
-                for (int t = 0; t < GROUP; t++) {
-                    int k = Math.min(t0 + t, tokens - 1) * blocks + b;
-                    int i = (r * GROUP + t) * 16;
-                    FloatVector v = FloatVector.fromArray(FS, sums, i)
-                            .fma(FloatVector.broadcast(FS, d * dy[k]), FloatVector.fromArray(FS, acc, i));
-                    FloatVector.fromArray(FS, ks, k * 16).mul(m)
-                            .fma(FloatVector.broadcast(FS, -(dmin * dy[k])), v).intoArray(acc, i);
-                }
-            } else {
-                for (int t = 0; t < GROUP; t++) {
-                    int k = Math.min(t0 + t, tokens - 1) * blocks + b;
-                    int i = (r * GROUP + t) * 16;
-                    FloatVector.fromArray(FS, sums, i)
-                            .fma(FloatVector.broadcast(FS, d * dy[k]), FloatVector.fromArray(FS, acc, i))
-                            .intoArray(acc, i);
-                }
+        float[] sc = scratch.scales;
+        // tokens outside, the three rows written out inside: a token's dy and block sums are read
+        // once for all rows, and d*dy is a vector product (the same IEEE product as the scalar one)
+        FloatVector d0 = FloatVector.broadcast(FS, sc[2 * b]);
+        FloatVector d1 = FloatVector.broadcast(FS, sc[2 * (blocks + b)]);
+        FloatVector d2 = FloatVector.broadcast(FS, sc[2 * (2 * blocks + b)]);
+        final int r1 = GROUP * 16;
+        final int r2 = 2 * GROUP * 16;
+        if (q4k) {
+            // -(dmin*dy) as (-dmin)*dy: rounding to nearest is symmetric, so the same bits
+            FloatVector n0 = FloatVector.broadcast(FS, -sc[2 * b + 1]);
+            FloatVector n1 = FloatVector.broadcast(FS, -sc[2 * (blocks + b) + 1]);
+            FloatVector n2 = FloatVector.broadcast(FS, -sc[2 * (2 * blocks + b) + 1]);
+            FloatVector m0 = FloatVector.fromArray(FS, scratch.mins, b * 16);
+            FloatVector m1 = FloatVector.fromArray(FS, scratch.mins, (blocks + b) * 16);
+            FloatVector m2 = FloatVector.fromArray(FS, scratch.mins, (2 * blocks + b) * 16);
+            for (int t = 0; t < GROUP; t++) {
+                int k = Math.min(t0 + t, tokens - 1) * blocks + b;
+                FloatVector y = FloatVector.broadcast(FS, dy[k]);
+                FloatVector bsum = FloatVector.fromArray(FS, ks, k * 16);
+                int i = t * 16;
+                FloatVector v = FloatVector.fromArray(FS, sums, i).fma(d0.mul(y), FloatVector.fromArray(FS, acc, i));
+                bsum.mul(m0).fma(n0.mul(y), v).intoArray(acc, i);
+                v = FloatVector.fromArray(FS, sums, r1 + i).fma(d1.mul(y), FloatVector.fromArray(FS, acc, r1 + i));
+                bsum.mul(m1).fma(n1.mul(y), v).intoArray(acc, r1 + i);
+                v = FloatVector.fromArray(FS, sums, r2 + i).fma(d2.mul(y), FloatVector.fromArray(FS, acc, r2 + i));
+                bsum.mul(m2).fma(n2.mul(y), v).intoArray(acc, r2 + i);
+            }
+        } else {
+            for (int t = 0; t < GROUP; t++) {
+                FloatVector y = FloatVector.broadcast(FS, dy[Math.min(t0 + t, tokens - 1) * blocks + b]);
+                int i = t * 16;
+                FloatVector.fromArray(FS, sums, i).fma(d0.mul(y), FloatVector.fromArray(FS, acc, i)).intoArray(acc, i);
+                FloatVector.fromArray(FS, sums, r1 + i).fma(d1.mul(y), FloatVector.fromArray(FS, acc, r1 + i))
+                        .intoArray(acc, r1 + i);
+                FloatVector.fromArray(FS, sums, r2 + i).fma(d2.mul(y), FloatVector.fromArray(FS, acc, r2 + i))
+                        .intoArray(acc, r2 + i);
             }
         }
     }
