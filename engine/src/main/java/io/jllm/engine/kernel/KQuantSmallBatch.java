@@ -11,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * K-quant matmuls for small batches (6 to 31 tokens, e.g. one decode token per running
- * sequence) at 512 bits: each weight row is dequantized once per call to floats {@code q*scale}
+ * sequence) at 512 bits: each weight block is dequantized once per call to floats {@code q*scale}
  * (exact small integers) and applied to groups of {@link #GROUP} tokens, where the per-token
  * integer kernels would decode the packed nibbles again for every token and the tile GEMM
  * ({@link KQuantGemm}) wastes most of its 32-token vectors.
@@ -30,7 +30,9 @@ import jdk.incubator.vector.VectorSpecies;
  * bytes of canonical lane {@code j}, so step {@code (half, nibble, byte)} is one shift and one and.
  *
  * <p>Three rows share every activation load (24 lane-sum registers: 3 rows x 8 tokens); the lane
- * accumulators live in a small per-thread array, touched once per block. Heap arrays are not
+ * accumulators live in a small per-thread array, touched once per block. A pass takes
+ * {@link #PASS_ROWS} rows block by block, dequantizing the block of its rows just before use, so
+ * the block's weights and activations are in L1 for all of them. Heap arrays are not
  * 64-byte aligned, so each full-vector load may straddle two cache lines; sharing loads between
  * rows is what keeps that cost down (an off-heap aligned copy was tried: C2 boxed the vectors).
  */
@@ -46,6 +48,17 @@ final class KQuantSmallBatch {
      * 38 against 30 cycles per Q4_K block and token, bench/KERNELS.md).
      */
     static final int ROWS = 3;
+    /**
+     * Row triples per pass. A pass walks the blocks and dequantizes each block of its rows just
+     * before use, so a block's weights (1 KiB per row) and a group's activations of that block
+     * (8 KiB) are both in L1 for every triple. One triple per pass with whole rows dequantized first
+     * streamed the activations of the whole row (32-96 KiB) from L2 once per three rows; four
+     * triples with whole rows dequantized first helped wide rows and hurt narrow ones, whose 48
+     * KiB of weights no longer stayed in L1.
+     */
+    static final int TRIPLES = 4;
+    /** Rows per pass. */
+    static final int PASS_ROWS = ROWS * TRIPLES;
     /** Floats per block and token group in the activation layout. */
     private static final int GROUP_BLOCK = 256 * GROUP;
     /**
@@ -82,24 +95,22 @@ final class KQuantSmallBatch {
     }
 
     private static final class Scratch {
-        /** The pass's rows dequantized, row r at {@code r*blocks*256}: per block 16 steps of 16 lanes. */
-        float[] weights = new float[0];
-        /** Per row and block: d and (Q4_K) dmin, at {@code [2*(r*blocks + b)]} and {@code [.. + 1]}. */
-        float[] scales = new float[0];
-        /** Per row and block (Q4_K): the min of each lane's min term, {@code min_{L%8}}. */
-        float[] mins = new float[0];
-        /** The lane accumulators of a group: row r, token t at {@code (r*GROUP + t)*16}. */
-        final float[] acc = new float[ROWS * GROUP * 16];
+        /** The current block of the pass's rows dequantized, row r at {@code r*256}: 16 steps of 16 lanes. */
+        final float[] weights = new float[PASS_ROWS * 256];
+        /** Per row of the pass, of the current block: d and (Q4_K) dmin, at {@code [2r]} and {@code [2r + 1]}. */
+        final float[] scales = new float[2 * PASS_ROWS];
+        /** Per row of the pass, of the current block (Q4_K): the min of each lane's min term, {@code min_{L%8}}. */
+        final float[] mins = new float[PASS_ROWS * 16];
+        /** The lane accumulators: group g, row r of the pass, token t at {@code ((g*PASS_ROWS + r)*GROUP + t)*16}. */
+        float[] acc = new float[0];
         /** One block's exact lane sums, laid out as {@link #acc}. */
         final float[] sums = new float[ROWS * GROUP * 16];
         /** Two tokens' sums on their way out of a vector (0-15), then the group's sums (16 ..). */
         final float[] out = new float[16 + GROUP];
 
-        void ensure(int blocks) {
-            if (scales.length < 2 * ROWS * blocks) {
-                weights = new float[ROWS * blocks * 256];
-                scales = new float[2 * ROWS * blocks];
-                mins = new float[ROWS * blocks * 16];
+        void ensure(int groups) {
+            if (acc.length < groups * PASS_ROWS * GROUP * 16) {
+                acc = new float[groups * PASS_ROWS * GROUP * 16];
             }
         }
     }
@@ -201,45 +212,53 @@ final class KQuantSmallBatch {
         int cols = w.cols();
         int blocks = cols / 256;
         int tokens = a.tokens();
+        int groups = paddedTokens(tokens) / GROUP;
         Scratch scratch = SCRATCH.get();
-        scratch.ensure(blocks);
+        scratch.ensure(groups);
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
+        long blockBytes = q4k ? Q4KKernel.BLOCK_BYTES : Q6KKernel.BLOCK_BYTES;
         int yOff = q4k ? 0 : paddedTokens(tokens) * cols;
-        for (int row = r0; row < r1; row += ROWS) {
-            // past the last row the pass repeats it: computed again, stored once
-            int last = Math.min(row + ROWS, r1) - 1;
-            for (int r = 0; r < ROWS; r++) {
-                long at = Math.min(row + r, last) * rowBytes;
-                if (q4k) {
-                    dequantizeQ4K(data, at, blocks, scratch, r);
-                } else {
-                    dequantizeQ6K(data, at, blocks, scratch, r);
+        for (int row = r0; row < r1; row += PASS_ROWS) {
+            // past the last row the last triple repeats it: computed again, stored once
+            int last = Math.min(row + PASS_ROWS, r1) - 1;
+            int triples = (last - row) / ROWS + 1;
+            java.util.Arrays.fill(scratch.acc, 0, groups * PASS_ROWS * GROUP * 16, 0f);
+            for (int b = 0; b < blocks; b++) {
+                for (int r = 0; r < triples * ROWS; r++) {
+                    long at = Math.min(row + r, last) * rowBytes + b * blockBytes;
+                    if (q4k) {
+                        dequantizeQ4K(data, at, scratch, r);
+                    } else {
+                        dequantizeQ6K(data, at, scratch, r);
+                    }
                 }
+                block(b, groups, triples, blocks, scratch, q4k, a, yOff, tokens);
             }
-            for (int t0 = 0; t0 < tokens; t0 += GROUP) {
-                group(blocks, scratch, q4k, a, yOff + t0 * cols, t0, tokens);
-                int real = Math.min(GROUP, tokens - t0);
+            for (int g = 0; g < groups; g++) {
+                int real = Math.min(GROUP, tokens - g * GROUP);
                 for (int r = 0; row + r <= last; r++) {
-                    storeTrees(scratch.acc, r * GROUP * 16, scratch.out, real, y, t0 * stride + row + r, stride);
+                    storeTrees(scratch.acc, (g * PASS_ROWS + r) * GROUP * 16, scratch.out, real, y,
+                            g * GROUP * stride + row + r, stride);
                 }
             }
         }
     }
 
     /**
-     * {@link #ROWS} rows times tokens {@code t0 .. t0+7} into {@link Scratch#acc}: per block 16
-     * steps of three weight loads and 8 activation loads into 24 fma, then the canonical fold.
+     * Block {@code b} of every row triple of the pass times the tokens of every group into {@link
+     * Scratch#acc}: per (group, triple) 16 steps of three weight loads and 8 activation loads into
+     * 24 fma, then the canonical fold. One call per block: a call per (group, triple) cost a
+     * measurable share of its 16 steps.
      */
-    private static void group(int blocks, Scratch scratch, boolean q4k, Activations a, int yBase, int t0,
-            int tokens) {
+    private static void block(int b, int groups, int triples, int blocks, Scratch scratch, boolean q4k, Activations a,
+            int yBase, int tokens) {
         float[] wq = scratch.weights;
-        float[] acc = scratch.acc;
         float[] sums = scratch.sums;
         float[] yT = a.smallBatch;
-        java.util.Arrays.fill(acc, 0f);
-        int rowFloats = blocks * 256;
-        for (int b = 0; b < blocks; b++) {
+        for (int gt = 0; gt < groups * triples; gt++) {
+            int g = gt / triples;
+            int tr = gt - g * triples;
             FloatVector zero = FloatVector.zero(FS);
             FloatVector p0 = zero;
             FloatVector p1 = zero;
@@ -265,13 +284,13 @@ final class KQuantSmallBatch {
             FloatVector o5 = zero;
             FloatVector o6 = zero;
             FloatVector o7 = zero;
-            int wOff = b * 256;
-            int yOff = yBase + b * GROUP_BLOCK;
+            int wOff = ROWS * tr * 256;
+            int yOff = yBase + (g * blocks + b) * GROUP_BLOCK;
             for (int s = 0; s < 16; s++) {
                 int w = wOff + s * 16;
                 FloatVector u = FloatVector.fromArray(FS, wq, w);
-                FloatVector v = FloatVector.fromArray(FS, wq, rowFloats + w);
-                FloatVector z = FloatVector.fromArray(FS, wq, 2 * rowFloats + w);
+                FloatVector v = FloatVector.fromArray(FS, wq, 256 + w);
+                FloatVector z = FloatVector.fromArray(FS, wq, 512 + w);
                 int at = yOff + s * GROUP * 16;
                 FloatVector x = FloatVector.fromArray(FS, yT, at);
                 p0 = u.fma(x, p0);
@@ -332,16 +351,17 @@ final class KQuantSmallBatch {
             o5.intoArray(sums, 336);
             o6.intoArray(sums, 352);
             o7.intoArray(sums, 368);
-            fold(scratch, q4k, a, b, blocks, t0, tokens);
+            fold(scratch, q4k, a, b, blocks, tr, g, tokens);
         }
     }
 
     /**
-     * Block {@code b}'s canonical fold for the pass's rows and every token of the group:
+     * Block {@code b}'s canonical fold for row triple {@code tr} and every token of group {@code g}:
      * {@code acc = fma(d*dy, S, acc)}, then (Q4_K) {@code acc = fma(-(dmin*dy), min*bsum, acc)}.
      * Padding tokens use the last real token's scales (finite; their results are dropped).
      */
-    private static void fold(Scratch scratch, boolean q4k, Activations a, int b, int blocks, int t0, int tokens) {
+    private static void fold(Scratch scratch, boolean q4k, Activations a, int b, int blocks, int tr, int g,
+            int tokens) {
         float[] sums = scratch.sums;
         float[] acc = scratch.acc;
         float[] dy = a.scales;
@@ -349,40 +369,49 @@ final class KQuantSmallBatch {
         float[] sc = scratch.scales;
         // tokens outside, the three rows written out inside: a token's dy and block sums are read
         // once for all rows, and d*dy is a vector product (the same IEEE product as the scalar one)
-        FloatVector d0 = FloatVector.broadcast(FS, sc[2 * b]);
-        FloatVector d1 = FloatVector.broadcast(FS, sc[2 * (blocks + b)]);
-        FloatVector d2 = FloatVector.broadcast(FS, sc[2 * (2 * blocks + b)]);
-        final int r1 = GROUP * 16;
-        final int r2 = 2 * GROUP * 16;
+        // the triple's rows 3tr .. 3tr+2 of the pass: this block's scales at [2r], accumulators of
+        // group g from (g*PASS_ROWS + 3tr)*GROUP*16
+        int t0 = g * GROUP;
+        int rb = ROWS * tr;
+        FloatVector d0 = FloatVector.broadcast(FS, sc[2 * rb]);
+        FloatVector d1 = FloatVector.broadcast(FS, sc[2 * (rb + 1)]);
+        FloatVector d2 = FloatVector.broadcast(FS, sc[2 * (rb + 2)]);
+        int r0 = (g * PASS_ROWS + rb) * GROUP * 16;
+        int r1 = r0 + GROUP * 16;
+        int r2 = r0 + 2 * GROUP * 16;
         if (q4k) {
             // -(dmin*dy) as (-dmin)*dy: rounding to nearest is symmetric, so the same bits
-            FloatVector n0 = FloatVector.broadcast(FS, -sc[2 * b + 1]);
-            FloatVector n1 = FloatVector.broadcast(FS, -sc[2 * (blocks + b) + 1]);
-            FloatVector n2 = FloatVector.broadcast(FS, -sc[2 * (2 * blocks + b) + 1]);
-            FloatVector m0 = FloatVector.fromArray(FS, scratch.mins, b * 16);
-            FloatVector m1 = FloatVector.fromArray(FS, scratch.mins, (blocks + b) * 16);
-            FloatVector m2 = FloatVector.fromArray(FS, scratch.mins, (2 * blocks + b) * 16);
+            FloatVector n0 = FloatVector.broadcast(FS, -sc[2 * rb + 1]);
+            FloatVector n1 = FloatVector.broadcast(FS, -sc[2 * (rb + 1) + 1]);
+            FloatVector n2 = FloatVector.broadcast(FS, -sc[2 * (rb + 2) + 1]);
+            FloatVector m0 = FloatVector.fromArray(FS, scratch.mins, rb * 16);
+            FloatVector m1 = FloatVector.fromArray(FS, scratch.mins, (rb + 1) * 16);
+            FloatVector m2 = FloatVector.fromArray(FS, scratch.mins, (rb + 2) * 16);
             for (int t = 0; t < GROUP; t++) {
                 int k = Math.min(t0 + t, tokens - 1) * blocks + b;
                 FloatVector y = FloatVector.broadcast(FS, dy[k]);
                 FloatVector bsum = FloatVector.fromArray(FS, ks, k * 16);
                 int i = t * 16;
-                FloatVector v = FloatVector.fromArray(FS, sums, i).fma(d0.mul(y), FloatVector.fromArray(FS, acc, i));
-                bsum.mul(m0).fma(n0.mul(y), v).intoArray(acc, i);
-                v = FloatVector.fromArray(FS, sums, r1 + i).fma(d1.mul(y), FloatVector.fromArray(FS, acc, r1 + i));
+                FloatVector v = FloatVector.fromArray(FS, sums, i)
+                        .fma(d0.mul(y), FloatVector.fromArray(FS, acc, r0 + i));
+                bsum.mul(m0).fma(n0.mul(y), v).intoArray(acc, r0 + i);
+                v = FloatVector.fromArray(FS, sums, GROUP * 16 + i)
+                        .fma(d1.mul(y), FloatVector.fromArray(FS, acc, r1 + i));
                 bsum.mul(m1).fma(n1.mul(y), v).intoArray(acc, r1 + i);
-                v = FloatVector.fromArray(FS, sums, r2 + i).fma(d2.mul(y), FloatVector.fromArray(FS, acc, r2 + i));
+                v = FloatVector.fromArray(FS, sums, 2 * GROUP * 16 + i)
+                        .fma(d2.mul(y), FloatVector.fromArray(FS, acc, r2 + i));
                 bsum.mul(m2).fma(n2.mul(y), v).intoArray(acc, r2 + i);
             }
         } else {
             for (int t = 0; t < GROUP; t++) {
                 FloatVector y = FloatVector.broadcast(FS, dy[Math.min(t0 + t, tokens - 1) * blocks + b]);
                 int i = t * 16;
-                FloatVector.fromArray(FS, sums, i).fma(d0.mul(y), FloatVector.fromArray(FS, acc, i)).intoArray(acc, i);
-                FloatVector.fromArray(FS, sums, r1 + i).fma(d1.mul(y), FloatVector.fromArray(FS, acc, r1 + i))
+                FloatVector.fromArray(FS, sums, i).fma(d0.mul(y), FloatVector.fromArray(FS, acc, r0 + i))
+                        .intoArray(acc, r0 + i);
+                FloatVector.fromArray(FS, sums, GROUP * 16 + i).fma(d1.mul(y), FloatVector.fromArray(FS, acc, r1 + i))
                         .intoArray(acc, r1 + i);
-                FloatVector.fromArray(FS, sums, r2 + i).fma(d2.mul(y), FloatVector.fromArray(FS, acc, r2 + i))
-                        .intoArray(acc, r2 + i);
+                FloatVector.fromArray(FS, sums, 2 * GROUP * 16 + i)
+                        .fma(d2.mul(y), FloatVector.fromArray(FS, acc, r2 + i)).intoArray(acc, r2 + i);
             }
         }
     }
@@ -412,60 +441,52 @@ final class KQuantSmallBatch {
     }
 
     /**
-     * One Q4_K row into the layout: per block, the two 64-byte chunk pairs as 16 ints (int lane j
-     * holds canonical lane j's four bytes), each step's nibble shifted down, masked, converted and
-     * multiplied by its lanes' scales; d, dmin and the per-lane mins beside.
+     * One Q4_K block into row {@code r} of the layout: the two 64-byte chunk pairs as 16 ints (int
+     * lane j holds canonical lane j's four bytes), each step's nibble shifted down, masked, made a
+     * float and scaled; d, dmin and the per-lane mins beside.
      */
-    private static void dequantizeQ4K(MemorySegment w, long row, int blocks, Scratch scratch, int r) {
+    private static void dequantizeQ4K(MemorySegment w, long blk, Scratch scratch, int r) {
         float[] out = scratch.weights;
-        for (int b = 0; b < blocks; b++) {
-            long blk = row + (long) b * Q4KKernel.BLOCK_BYTES;
-            long lo8 = w.get(Simd.LONG_LE, blk + Q4KKernel.SCALES);
-            int hi4 = w.get(Simd.INT_LE, blk + Q4KKernel.SCALES + 8);
-            long sc = Q4KKernel.packedScales(lo8, hi4);
-            long mn = Q4KKernel.packedMins(lo8, hi4);
-            int rb = r * blocks + b;
-            scratch.scales[2 * rb] = Bytes.f16(w, blk + Q4KKernel.D);
-            scratch.scales[2 * rb + 1] = Bytes.f16(w, blk + Q4KKernel.DMIN);
-            // lane j: min (j % 8), a byte of the low (mins 0-3) or high (4-7) int of the packed mins
-            ((FloatVector) IntVector.broadcast(IS, (int) mn).blend((int) (mn >>> 32), UPPER_MINS)
-                    .lanewise(VectorOperators.LSHR, QUARTER_SHIFT).and(0xFF)
-                    .convert(VectorOperators.I2F, 0)).intoArray(scratch.mins, rb * 16);
-            for (int half = 0; half < 2; half++) {
-                IntVector x = IntVector.fromMemorySegment(IS, w, blk + Q4KKernel.QS + 64 * half, Simd.LE);
-                // scales of sub-blocks 4*half + nibble (lanes 0-7, chunk 2*half) and 4*half + 2 + nibble
-                IntVector pair = IntVector.broadcast(IS, (int) (sc >>> (32 * half)));
-                for (int nibble = 0; nibble < 2; nibble++) {
-                    FloatVector scale = (FloatVector) pair.lanewise(VectorOperators.LSHR, HALF_SHIFT.add(8 * nibble))
-                            .and(0xFF).convert(VectorOperators.I2F, 0);
-                    // q or-ed into the mantissa of 2^23 is the float 2^23 + q; one fma with -2^23*scale
-                    // (exact: scale < 64) leaves q*scale, rounded once from the exact value, which is a
-                    // float: one vector op less than convert and multiply (the and and the or fuse)
-                    FloatVector bias = scale.mul(-0x1p23f);
-                    for (int k = 0; k < 4; k++) {
-                        int s = 8 * half + 4 * nibble + k;
-                        x.lanewise(VectorOperators.LSHR, 8 * k + 4 * nibble).and(0xF).or(MAGIC).reinterpretAsFloats()
-                                .fma(scale, bias).intoArray(out, rb * 256 + s * 16);
-                    }
+        long lo8 = w.get(Simd.LONG_LE, blk + Q4KKernel.SCALES);
+        int hi4 = w.get(Simd.INT_LE, blk + Q4KKernel.SCALES + 8);
+        long sc = Q4KKernel.packedScales(lo8, hi4);
+        long mn = Q4KKernel.packedMins(lo8, hi4);
+        scratch.scales[2 * r] = Bytes.f16(w, blk + Q4KKernel.D);
+        scratch.scales[2 * r + 1] = Bytes.f16(w, blk + Q4KKernel.DMIN);
+        // lane j: min (j % 8), a byte of the low (mins 0-3) or high (4-7) int of the packed mins
+        ((FloatVector) IntVector.broadcast(IS, (int) mn).blend((int) (mn >>> 32), UPPER_MINS)
+                .lanewise(VectorOperators.LSHR, QUARTER_SHIFT).and(0xFF)
+                .convert(VectorOperators.I2F, 0)).intoArray(scratch.mins, r * 16);
+        for (int half = 0; half < 2; half++) {
+            IntVector x = IntVector.fromMemorySegment(IS, w, blk + Q4KKernel.QS + 64 * half, Simd.LE);
+            // scales of sub-blocks 4*half + nibble (lanes 0-7, chunk 2*half) and 4*half + 2 + nibble
+            IntVector pair = IntVector.broadcast(IS, (int) (sc >>> (32 * half)));
+            for (int nibble = 0; nibble < 2; nibble++) {
+                FloatVector scale = (FloatVector) pair.lanewise(VectorOperators.LSHR, HALF_SHIFT.add(8 * nibble))
+                        .and(0xFF).convert(VectorOperators.I2F, 0);
+                // q or-ed into the mantissa of 2^23 is the float 2^23 + q; one fma with -2^23*scale
+                // (exact: scale < 64) leaves q*scale, rounded once from the exact value, which is a
+                // float: one vector op less than convert and multiply (the and and the or fuse)
+                FloatVector bias = scale.mul(-0x1p23f);
+                for (int k = 0; k < 4; k++) {
+                    int s = 8 * half + 4 * nibble + k;
+                    x.lanewise(VectorOperators.LSHR, 8 * k + 4 * nibble).and(0xF).or(MAGIC).reinterpretAsFloats()
+                            .fma(scale, bias).intoArray(out, r * 256 + s * 16);
                 }
             }
         }
     }
 
     /**
-     * One Q6_K row into the layout: per half, the 64 ql bytes as 16 ints (int lane j holds
-     * canonical lane j's four bytes) and the half's 32 qh bytes as 8 ints repeated, each lane's
-     * 2-bit pairs shifted to the bottom of their bytes; per step, nibble and pair combined,
-     * converted and scaled as {@code q*scale - 32*scale} (exact: integers below 2^13).
+     * One Q6_K block into row {@code r} of the layout: per half, the 64 ql bytes as 16 ints (int
+     * lane j holds canonical lane j's four bytes) and the half's 32 qh bytes as 8 ints repeated,
+     * each lane's 2-bit pairs shifted to the bottom of their bytes; per step, nibble and pair
+     * combined, converted and scaled as {@code q*scale - 32*scale} (exact: integers below 2^13).
      */
-    private static void dequantizeQ6K(MemorySegment w, long row, int blocks, Scratch scratch, int r) {
-        for (int b = 0; b < blocks; b++) {
-            long blk = row + (long) b * Q6KKernel.BLOCK_BYTES;
-            int rb = r * blocks + b;
-            scratch.scales[2 * rb] = Bytes.f16(w, blk + Q6KKernel.D);
-            q6kHalf(w, blk, 0, QH_LO, scratch.weights, rb * 256);
-            q6kHalf(w, blk, 1, QH_HI, scratch.weights, rb * 256 + 128);
-        }
+    private static void dequantizeQ6K(MemorySegment w, long blk, Scratch scratch, int r) {
+        scratch.scales[2 * r] = Bytes.f16(w, blk + Q6KKernel.D);
+        q6kHalf(w, blk, 0, QH_LO, scratch.weights, r * 256);
+        q6kHalf(w, blk, 1, QH_HI, scratch.weights, r * 256 + 128);
     }
 
     /** Half {@code half} of a Q6_K block; {@code repeat} picks its 8 qh ints out of the block's 16. */
