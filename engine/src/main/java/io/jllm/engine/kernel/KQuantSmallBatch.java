@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * K-quant matmuls for small batches (6 to 31 tokens, e.g. one decode token per running
+ * K-quant matmuls for small batches (5 to 31 tokens, e.g. one decode token per running
  * sequence) at 512 bits: each weight block is dequantized once per call to floats {@code q*scale}
  * (exact small integers) and applied to groups of {@link #GROUP} tokens, where the per-token
  * integer kernels would decode the packed nibbles again for every token and the tile GEMM
@@ -64,10 +64,11 @@ final class KQuantSmallBatch {
     /**
      * The smallest batch this path takes; smaller ones run token by token on the integer kernels,
      * which need no padding to a whole group. Measured in one JVM against token by token (cputime
-     * --compare-small-batch, Q4_K 3072x1024): 4 tokens 0.79x, 5 0.94x (Q6_K 1.09x), 6 1.12x, 8
-     * 1.5-1.6x. {@code jllm.smallBatch.minTokens} overrides it.
+     * --compare-small-batch, 3072x1024): 4 tokens 0.84x (Q6_K 0.91x), 5 1.05x (Q6_K 1.24x), 8
+     * 1.5-1.7x; rows of 2048-3072 weights gain more since passes keep each block's activations in
+     * L1. {@code jllm.smallBatch.minTokens} overrides it.
      */
-    private static volatile int minTokens = Math.max(1, Integer.getInteger("jllm.smallBatch.minTokens", 6));
+    private static volatile int minTokens = Math.max(1, Integer.getInteger("jllm.smallBatch.minTokens", 5));
 
     /** The weight (within its block) at layout position {@code s*16 + lane}, Q4_K and Q6_K. */
     static final int[] Q4K_AT = layout(true);
