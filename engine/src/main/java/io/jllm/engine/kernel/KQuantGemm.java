@@ -47,9 +47,9 @@ final class KQuantGemm {
     /** Rows per tile: 8 x 2 token vectors of sums fill half of AVX-512's 32 registers, 4 x 2 half of AVX2's 16. */
     static final int TILE_ROWS = Simd.WIDE ? 8 : 4;
     /**
-     * Lane sums per (block, lane): one per tile row and token vector, side by side, so the 2 *
-     * TILE_ROWS stores after each lane fill consecutive cache lines rather than lines a multiple of
-     * 4 KiB apart, all in one L1 set (no clear change in speed measured; it removes the hazard).
+     * Lane sums per block: one run of 16 lanes per tile row and token vector, so the fold of a
+     * (row, token vector) reads each block's lanes as 1 KiB in a row; the 2 * TILE_ROWS stores
+     * after each lane land 1 KiB apart, at most four to an L1 set.
      */
     private static final int KR = 2 * TILE_ROWS;
     /**
@@ -84,7 +84,10 @@ final class KQuantGemm {
         float[] blockScales = new float[0];
         /** Per tile row, block and token of the tile: d*dy, then -(dmin*dy). */
         float[] blockDy = new float[0];
-        /** Lane sums S_L: {@code (((b*16 + lane) * KR + 2*row + v) * VL + token)}, {@code v} the token vector. */
+        /**
+         * Lane sums S_L: {@code (((b*KR + 2*row + v) * 16 + lane) * VL + token)}, {@code v} the token vector,
+         * so that the fold of one (row, v) reads its 16 lanes of a block as 1 KiB in a row.
+         */
         float[] sums = new float[0];
 
         void ensure(int cols) {
@@ -351,22 +354,22 @@ final class KQuantGemm {
                     s70 = w.fma(z0, s70);
                     s71 = w.fma(z1, s71);
                 }
-                s00.intoArray(sums, ((((b << 4) + lane) * KR) + 0) * VL);
-                s01.intoArray(sums, ((((b << 4) + lane) * KR) + 1) * VL);
-                s10.intoArray(sums, ((((b << 4) + lane) * KR) + 2) * VL);
-                s11.intoArray(sums, ((((b << 4) + lane) * KR) + 3) * VL);
-                s20.intoArray(sums, ((((b << 4) + lane) * KR) + 4) * VL);
-                s21.intoArray(sums, ((((b << 4) + lane) * KR) + 5) * VL);
-                s30.intoArray(sums, ((((b << 4) + lane) * KR) + 6) * VL);
-                s31.intoArray(sums, ((((b << 4) + lane) * KR) + 7) * VL);
-                s40.intoArray(sums, ((((b << 4) + lane) * KR) + 8) * VL);
-                s41.intoArray(sums, ((((b << 4) + lane) * KR) + 9) * VL);
-                s50.intoArray(sums, ((((b << 4) + lane) * KR) + 10) * VL);
-                s51.intoArray(sums, ((((b << 4) + lane) * KR) + 11) * VL);
-                s60.intoArray(sums, ((((b << 4) + lane) * KR) + 12) * VL);
-                s61.intoArray(sums, ((((b << 4) + lane) * KR) + 13) * VL);
-                s70.intoArray(sums, ((((b << 4) + lane) * KR) + 14) * VL);
-                s71.intoArray(sums, ((((b << 4) + lane) * KR) + 15) * VL);
+                s00.intoArray(sums, (((b * KR + 0) << 4) + lane) * VL);
+                s01.intoArray(sums, (((b * KR + 1) << 4) + lane) * VL);
+                s10.intoArray(sums, (((b * KR + 2) << 4) + lane) * VL);
+                s11.intoArray(sums, (((b * KR + 3) << 4) + lane) * VL);
+                s20.intoArray(sums, (((b * KR + 4) << 4) + lane) * VL);
+                s21.intoArray(sums, (((b * KR + 5) << 4) + lane) * VL);
+                s30.intoArray(sums, (((b * KR + 6) << 4) + lane) * VL);
+                s31.intoArray(sums, (((b * KR + 7) << 4) + lane) * VL);
+                s40.intoArray(sums, (((b * KR + 8) << 4) + lane) * VL);
+                s41.intoArray(sums, (((b * KR + 9) << 4) + lane) * VL);
+                s50.intoArray(sums, (((b * KR + 10) << 4) + lane) * VL);
+                s51.intoArray(sums, (((b * KR + 11) << 4) + lane) * VL);
+                s60.intoArray(sums, (((b * KR + 12) << 4) + lane) * VL);
+                s61.intoArray(sums, (((b * KR + 13) << 4) + lane) * VL);
+                s70.intoArray(sums, (((b * KR + 14) << 4) + lane) * VL);
+                s71.intoArray(sums, (((b * KR + 15) << 4) + lane) * VL);
             }
         }
     }
@@ -427,14 +430,14 @@ final class KQuantGemm {
                     s30 = w.fma(z0, s30);
                     s31 = w.fma(z1, s31);
                 }
-                s00.intoArray(sums, ((((b << 4) + lane) * KR) + 0) * VL);
-                s01.intoArray(sums, ((((b << 4) + lane) * KR) + 1) * VL);
-                s10.intoArray(sums, ((((b << 4) + lane) * KR) + 2) * VL);
-                s11.intoArray(sums, ((((b << 4) + lane) * KR) + 3) * VL);
-                s20.intoArray(sums, ((((b << 4) + lane) * KR) + 4) * VL);
-                s21.intoArray(sums, ((((b << 4) + lane) * KR) + 5) * VL);
-                s30.intoArray(sums, ((((b << 4) + lane) * KR) + 6) * VL);
-                s31.intoArray(sums, ((((b << 4) + lane) * KR) + 7) * VL);
+                s00.intoArray(sums, (((b * KR + 0) << 4) + lane) * VL);
+                s01.intoArray(sums, (((b * KR + 1) << 4) + lane) * VL);
+                s10.intoArray(sums, (((b * KR + 2) << 4) + lane) * VL);
+                s11.intoArray(sums, (((b * KR + 3) << 4) + lane) * VL);
+                s20.intoArray(sums, (((b * KR + 4) << 4) + lane) * VL);
+                s21.intoArray(sums, (((b * KR + 5) << 4) + lane) * VL);
+                s30.intoArray(sums, (((b * KR + 6) << 4) + lane) * VL);
+                s31.intoArray(sums, (((b * KR + 7) << 4) + lane) * VL);
             }
         }
     }
@@ -467,23 +470,23 @@ final class KQuantGemm {
         for (int b = 0; b < blocks; b++) {
             int di = (i * blocks + b) * 2 * tt + v * VL;
             FloatVector d = FloatVector.fromArray(FS, bdy, di);
-            int si = ((b << 4) * KR + 2 * i + v) * VL;
-            a0 = FloatVector.fromArray(FS, sums, si + 0 * KR * VL).fma(d, a0);
-            a1 = FloatVector.fromArray(FS, sums, si + 1 * KR * VL).fma(d, a1);
-            a2 = FloatVector.fromArray(FS, sums, si + 2 * KR * VL).fma(d, a2);
-            a3 = FloatVector.fromArray(FS, sums, si + 3 * KR * VL).fma(d, a3);
-            a4 = FloatVector.fromArray(FS, sums, si + 4 * KR * VL).fma(d, a4);
-            a5 = FloatVector.fromArray(FS, sums, si + 5 * KR * VL).fma(d, a5);
-            a6 = FloatVector.fromArray(FS, sums, si + 6 * KR * VL).fma(d, a6);
-            a7 = FloatVector.fromArray(FS, sums, si + 7 * KR * VL).fma(d, a7);
-            a8 = FloatVector.fromArray(FS, sums, si + 8 * KR * VL).fma(d, a8);
-            a9 = FloatVector.fromArray(FS, sums, si + 9 * KR * VL).fma(d, a9);
-            a10 = FloatVector.fromArray(FS, sums, si + 10 * KR * VL).fma(d, a10);
-            a11 = FloatVector.fromArray(FS, sums, si + 11 * KR * VL).fma(d, a11);
-            a12 = FloatVector.fromArray(FS, sums, si + 12 * KR * VL).fma(d, a12);
-            a13 = FloatVector.fromArray(FS, sums, si + 13 * KR * VL).fma(d, a13);
-            a14 = FloatVector.fromArray(FS, sums, si + 14 * KR * VL).fma(d, a14);
-            a15 = FloatVector.fromArray(FS, sums, si + 15 * KR * VL).fma(d, a15);
+            int si = ((b * KR + 2 * i + v) << 4) * VL;
+            a0 = FloatVector.fromArray(FS, sums, si + 0 * VL).fma(d, a0);
+            a1 = FloatVector.fromArray(FS, sums, si + 1 * VL).fma(d, a1);
+            a2 = FloatVector.fromArray(FS, sums, si + 2 * VL).fma(d, a2);
+            a3 = FloatVector.fromArray(FS, sums, si + 3 * VL).fma(d, a3);
+            a4 = FloatVector.fromArray(FS, sums, si + 4 * VL).fma(d, a4);
+            a5 = FloatVector.fromArray(FS, sums, si + 5 * VL).fma(d, a5);
+            a6 = FloatVector.fromArray(FS, sums, si + 6 * VL).fma(d, a6);
+            a7 = FloatVector.fromArray(FS, sums, si + 7 * VL).fma(d, a7);
+            a8 = FloatVector.fromArray(FS, sums, si + 8 * VL).fma(d, a8);
+            a9 = FloatVector.fromArray(FS, sums, si + 9 * VL).fma(d, a9);
+            a10 = FloatVector.fromArray(FS, sums, si + 10 * VL).fma(d, a10);
+            a11 = FloatVector.fromArray(FS, sums, si + 11 * VL).fma(d, a11);
+            a12 = FloatVector.fromArray(FS, sums, si + 12 * VL).fma(d, a12);
+            a13 = FloatVector.fromArray(FS, sums, si + 13 * VL).fma(d, a13);
+            a14 = FloatVector.fromArray(FS, sums, si + 14 * VL).fma(d, a14);
+            a15 = FloatVector.fromArray(FS, sums, si + 15 * VL).fma(d, a15);
             if (q4k) {
                 FloatVector m = FloatVector.fromArray(FS, bdy, di + tt);
                 int ki = (g * blocks + b) * 16 * tt + v * VL;
