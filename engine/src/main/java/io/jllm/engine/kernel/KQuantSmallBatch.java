@@ -2,6 +2,7 @@ package io.jllm.engine.kernel;
 
 import io.jllm.engine.model.WeightTensor;
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -73,6 +74,11 @@ final class KQuantSmallBatch {
     /** The weight (within its block) at layout position {@code s*16 + lane}, Q4_K and Q6_K. */
     static final int[] Q4K_AT = layout(true);
     static final int[] Q6K_AT = layout(false);
+    /** Lanes 0-7 of two int vectors side by side, and lanes 8-15 (indexes 16+ pick the second vector). */
+    private static final VectorShuffle<Integer> FIRST_HALVES =
+            VectorShuffle.fromOp(IntVector.SPECIES_512, i -> i < 8 ? i : i - 8 - 16);
+    private static final VectorShuffle<Integer> SECOND_HALVES =
+            VectorShuffle.fromOp(IntVector.SPECIES_512, i -> i < 8 ? i + 8 : i - 16);
 
     /** Per lane j: 0 (lanes 0-7) or 16 (lanes 8-15), the bit offset of the second Q4_K scale of a pair. */
     private static final IntVector HALF_SHIFT = IntVector.fromArray(IS, perLane(j -> j < 8 ? 0 : 16), 0);
@@ -188,14 +194,36 @@ final class KQuantSmallBatch {
             for (int t = 0; t < GROUP; t++) {
                 int token = Math.min(g * GROUP + t, tokens - 1);
                 for (int b = 0; b < blocks; b++) {
-                    int src = token * cols + b * 256;
-                    int dst = (g * blocks + b) * GROUP_BLOCK + t * 16;
-                    for (int s = 0; s < 16; s++) {
-                        for (int j = 0; j < 16; j++) {
-                            yT[dst + s * GROUP * 16 + j] = a.qs[src + Q4K_AT[s * 16 + j]];
-                            yT[q6 + dst + s * GROUP * 16 + j] = a.qs[src + Q6K_AT[s * 16 + j]];
-                        }
-                    }
+                    layoutBlock(a.qs, token * cols + b * 256, yT, (g * blocks + b) * GROUP_BLOCK + t * 16, q6);
+                }
+            }
+        }
+    }
+
+    /**
+     * One token's block of quants into both layouts ({@link #Q4K_AT}, {@link #Q6K_AT}). For steps
+     * {@code s = 4*(2*half + nibble) + k} both maps take byte {@code k} of 16 consecutive little-endian
+     * ints: Q6_K's are the 64 bytes at {@code 128*half + 64*nibble}, Q4_K's the 32 at
+     * {@code 128*half + 32*nibble} followed by the 32 at 64 bytes on. So per (half, nibble) one int
+     * vector serves four steps, each a shift pair (sign-extending the byte) and a conversion: a
+     * tenth of the instructions of the index-table copy it replaced.
+     */
+    private static void layoutBlock(byte[] qs, int src, float[] yT, int dst, int q6) {
+        for (int half = 0; half < 2; half++) {
+            int at = src + 128 * half;
+            IntVector lo = ByteVector.fromArray(ByteVector.SPECIES_512, qs, at).reinterpretAsInts();
+            IntVector hi = ByteVector.fromArray(ByteVector.SPECIES_512, qs, at + 64).reinterpretAsInts();
+            for (int nibble = 0; nibble < 2; nibble++) {
+                IntVector q4 = lo.rearrange(nibble == 0 ? FIRST_HALVES : SECOND_HALVES, hi);
+                IntVector q6v = nibble == 0 ? lo : hi;
+                int s0 = 4 * (2 * half + nibble);
+                for (int k = 0; k < 4; k++) {
+                    int out = dst + (s0 + k) * GROUP * 16;
+                    int left = 24 - 8 * k;
+                    ((FloatVector) q4.lanewise(VectorOperators.LSHL, left).lanewise(VectorOperators.ASHR, 24)
+                            .convert(VectorOperators.I2F, 0)).intoArray(yT, out);
+                    ((FloatVector) q6v.lanewise(VectorOperators.LSHL, left).lanewise(VectorOperators.ASHR, 24)
+                            .convert(VectorOperators.I2F, 0)).intoArray(yT, q6 + out);
                 }
             }
         }
