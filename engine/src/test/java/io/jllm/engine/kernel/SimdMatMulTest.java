@@ -25,7 +25,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (Surefire runs this class at the machine's widest vectors and again at 256 bits.)
  */
 class SimdMatMulTest {
-    private static final int[] BATCHES = {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17, 31, 33};
+    // 33 takes the GEMM at 256 bits, 257 at 512 (where the small-batch kernel takes 5-255)
+    private static final int[] BATCHES = {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17, 31, 33, 257};
 
     @BeforeAll
     static void simdAvailable() {
@@ -86,8 +87,9 @@ class SimdMatMulTest {
     @ParameterizedTest(name = "{0} {1}x{2}")
     @MethodSource("shapes")
     void aTokensResultDoesNotDependOnItsBatchOrTheRowRange(GgmlType type, int rows, int cols) {
-        // K-quants: 40 tokens take the float-GEMM path, 12 the small-batch one, single tokens the integer one
-        for (int tokens : new int[] {12, 40}) {
+        // K-quants: 12 tokens take the small-batch path (512 bits), 40 the float GEMM at 256 bits and the
+        // small-batch path at 512, 260 the GEMM at either width; single tokens the integer one
+        for (int tokens : new int[] {12, 40, 260}) {
             batchAgainstAlone(type, rows, cols, tokens);
         }
     }
