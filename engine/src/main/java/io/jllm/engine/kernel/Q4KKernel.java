@@ -174,12 +174,42 @@ public final class Q4KKernel {
     static void layoutActivations(Activations a, int b0, int blocks, boolean quants) {
         for (int b = b0; b < b0 + blocks; b++) {
             int base = b * 256;
-            for (int j = 0; quants && j < 256; j++) {
-                a.k4[base + j] = a.qs[base + ORDER[j]];
+            if (quants && Simd.WIDE) {
+                permute512(a.qs, base, a.k4);
+            } else {
+                for (int j = 0; quants && j < 256; j++) {
+                    a.k4[base + j] = a.qs[base + ORDER[j]];
+                }
             }
             for (int lane = 0; lane < 16; lane++) {
                 a.ksums[b * 16 + lane] = a.bsums[b * 16 + 2 * (lane % 8) + lane / 8];
             }
+        }
+    }
+
+    /** Lanes 0-15 of two short vectors side by side, and lanes 16-31 (indexes below 0 pick the second). */
+    private static final VectorShuffle<Short> FIRST_HALVES =
+            VectorShuffle.fromOp(ShortVector.SPECIES_512, i -> i < 16 ? i : i - 16 - 32);
+    private static final VectorShuffle<Short> SECOND_HALVES =
+            VectorShuffle.fromOp(ShortVector.SPECIES_512, i -> i < 16 ? i + 16 : i - 32);
+
+    /**
+     * {@link #ORDER} at 512 bits with vectors: run {@code 4k + part} takes the even ({@code part < 2})
+     * or odd bytes of the 32 at {@code 128k + 32*(part%2)} followed by the 32 at 64 bytes on, so the
+     * block's bytes read as little-endian shorts give each run as one two-vector rearrange and a
+     * sign-extending shift.
+     */
+    private static void permute512(byte[] qs, int base, short[] out) {
+        for (int k = 0; k < 2; k++) {
+            ShortVector lo = ByteVector.fromArray(ByteVector.SPECIES_512, qs, base + 128 * k).reinterpretAsShorts();
+            ShortVector hi = ByteVector.fromArray(ByteVector.SPECIES_512, qs, base + 128 * k + 64).reinterpretAsShorts();
+            ShortVector runs0 = lo.rearrange(FIRST_HALVES, hi);
+            ShortVector runs1 = lo.rearrange(SECOND_HALVES, hi);
+            int at = base + 4 * k * 32;
+            runs0.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).intoArray(out, at);
+            runs1.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).intoArray(out, at + 32);
+            runs0.lanewise(VectorOperators.ASHR, 8).intoArray(out, at + 64);
+            runs1.lanewise(VectorOperators.ASHR, 8).intoArray(out, at + 96);
         }
     }
 

@@ -129,7 +129,36 @@ public final class Q6KKernel {
      * runs of {@link #activationOrder} followed by two bias runs, {@code 32*(low even + low odd)}
      * and {@code 32*(high even + high odd)}.
      */
+    /**
+     * {@link #layoutActivations} at 512 bits with vectors: for load {@code g} the four runs are the
+     * even and odd bytes of the 64 at {@code 128g} (low nibbles) and at {@code 128g + 64} (high),
+     * i.e. the two 64-byte vectors read as little-endian shorts, sign-extended from either byte.
+     */
+    private static void layout512(byte[] qs, int src, short[] out, int dst) {
+        for (int g = 0; g < 2; g++) {
+            ShortVector lo = ByteVector.fromArray(ByteVector.SPECIES_512, qs, src + 128 * g).reinterpretAsShorts();
+            ShortVector hi = ByteVector.fromArray(ByteVector.SPECIES_512, qs, src + 128 * g + 64).reinterpretAsShorts();
+            ShortVector lo0 = lo.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
+            ShortVector hi0 = hi.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
+            ShortVector lo1 = lo.lanewise(VectorOperators.ASHR, 8);
+            ShortVector hi1 = hi.lanewise(VectorOperators.ASHR, 8);
+            int at = dst + g * 6 * 32;
+            lo0.intoArray(out, at);
+            hi0.intoArray(out, at + 32);
+            lo1.intoArray(out, at + 64);
+            hi1.intoArray(out, at + 96);
+            lo0.add(lo1).lanewise(VectorOperators.LSHL, 5).intoArray(out, at + 128);
+            hi0.add(hi1).lanewise(VectorOperators.LSHL, 5).intoArray(out, at + 160);
+        }
+    }
+
     static void layoutActivations(Activations a, int b0, int blocks) {
+        if (Simd.WIDE) {
+            for (int b = b0; b < b0 + blocks; b++) {
+                layout512(a.qs, b * 256, a.k6, b * LAYOUT);
+            }
+            return;
+        }
         int n = Simd.BITS == 0 ? 16 : Simd.BITS / 16;
         for (int b = b0; b < b0 + blocks; b++) {
             int src = b * 256;
