@@ -11,11 +11,12 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * K-quant matmuls for small batches (5 to 31 tokens, e.g. one decode token per running
- * sequence) at 512 bits: each weight block is dequantized once per call to floats {@code q*scale}
- * (exact small integers) and applied to groups of {@link #GROUP} tokens, where the per-token
- * integer kernels would decode the packed nibbles again for every token and the tile GEMM
- * ({@link KQuantGemm}) wastes most of its 32-token vectors.
+ * K-quant matmuls for small and medium batches (5 to 255 tokens: one decode token per running
+ * sequence, and the prefill chunks of mixed steps) at 512 bits: each weight block is dequantized
+ * once per call to floats {@code q*scale} (exact small integers) and applied to groups of
+ * {@link #GROUP} tokens, where the per-token integer kernels would decode the packed nibbles again
+ * for every token and the tile GEMM ({@link KQuantGemm}) pays a per-call dequantization and
+ * interleave that only a few hundred tokens amortize.
  *
  * <p>Here a vector's 16 lanes are the 16 canonical lanes of a block ({@link Q4KKernel},
  * {@link Q6KKernel}): a block's 256 weights are laid out as 16 "steps" of 16 lanes, step {@code s}

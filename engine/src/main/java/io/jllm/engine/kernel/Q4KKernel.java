@@ -42,7 +42,7 @@ import jdk.incubator.vector.VectorShuffle;
  * 2^-16) in an fma. Every partial sum is an integer below 2^24, so the float lanes hold the exact
  * {@code S_L}. Two rows share each activation load; short rows (4 blocks, 1024 columns) run as one
  * flat loop over (row pair, block), which saves the per-row loop entry that otherwise costs about
- * a fifth of the time. Batches of 32 tokens or more take {@link KQuantGemm}. Every path is
+ * a fifth of the time. Larger batches take {@link KQuantSmallBatch} or {@link KQuantGemm}. Every path is
  * bit-identical to {@link #referenceDot}.
  */
 public final class Q4KKernel {

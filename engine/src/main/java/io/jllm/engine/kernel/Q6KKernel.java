@@ -33,7 +33,7 @@ import jdk.incubator.vector.VectorShuffle;
  * with a bias the quantizer precomputes from the activations alone ({@code 32*(y_a + y_b)}), so
  * every 16-bit intermediate stays below 24,130 in magnitude; pairs are widened and scaled exactly
  * in float lanes, two rows share activation loads and rows run as one flat loop over
- * (row pair, block). Batches of 32 tokens or more take {@link KQuantGemm}.
+ * (row pair, block). Larger batches take {@link KQuantSmallBatch} or {@link KQuantGemm}.
  */
 public final class Q6KKernel {
     static final int BLOCK_BYTES = 210;
