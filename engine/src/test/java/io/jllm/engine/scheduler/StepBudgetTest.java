@@ -52,6 +52,22 @@ class StepBudgetTest {
         assertEquals(64, StepBudget.tokens(256, 500, 40 * MS, 19 * MS, 40, TILES_AND_GROUPS));
     }
 
+    /** The 512-bit defaults: the GEMM from 256 tokens in tiles of 32, the small-batch path from 5 in groups of 8. */
+    static final BatchGranularity WIDE_DEFAULTS = new BatchGranularity(256, 32, 5, 8);
+
+    @Test
+    void withTheGemmFromTwoHundredFiftySixTokensMixedStepsAreSmallBatchGroups() {
+        // 7 decoders, 10 ms a GEMM token (50 fit, far below 256), 6 ms a small-batch token: 66 fit
+        // 80 % of the budget, eight groups of 8
+        assertEquals(64, StepBudget.tokens(256, 500, 10 * MS, 6 * MS, 7, WIDE_DEFAULTS));
+        // however cheap the small-batch path, a step stays below the GEMM's minimum through it
+        assertEquals(255, StepBudget.tokens(512, 500, 10 * MS, 0.1 * MS, 7, WIDE_DEFAULTS));
+        // costs not measured yet (a fresh engine): the whole token budget, on the GEMM
+        assertEquals(256, StepBudget.tokens(256, 500, 0, 0, 7, WIDE_DEFAULTS));
+        // 300 decoders are a GEMM step of whole tiles
+        assertEquals(320, StepBudget.tokens(512, 500, 10 * MS, 6 * MS, 300, WIDE_DEFAULTS));
+    }
+
     @Test
     void linearKernelsTakeWhatFitsButAlwaysMoveThePrompt() {
         assertEquals(50, StepBudget.tokens(256, 500, 10 * MS, 7, BatchGranularity.LINEAR));
