@@ -75,7 +75,7 @@ final class KQuantSmallBatch {
     /** The weight (within its block) at layout position {@code s*16 + lane}, Q4_K and Q6_K. */
     static final int[] Q4K_AT = layout(true);
     static final int[] Q6K_AT = layout(false);
-    /** Lanes 0-7 of two int vectors side by side, and lanes 8-15 (indexes 16+ pick the second vector). */
+    /** Lanes 0-7 of two int vectors side by side, and lanes 8-15 (indexes below 0 pick the second). */
     private static final VectorShuffle<Integer> FIRST_HALVES =
             VectorShuffle.fromOp(IntVector.SPECIES_512, i -> i < 8 ? i : i - 8 - 16);
     private static final VectorShuffle<Integer> SECOND_HALVES =

@@ -1,0 +1,69 @@
+package io.jllm.engine.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.jllm.gguf.GgmlType;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The vector layout code against the index tables that define it: the small-batch layouts
+ * ({@link KQuantSmallBatch#Q4K_AT}, {@link KQuantSmallBatch#Q6K_AT}) and the single-token Q4_K
+ * order. SimdMatMulTest checks the products end to end; this names the position that went wrong.
+ */
+class SimdLayoutTest {
+
+    private static Activations quantized(int tokens, int cols, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] x = new float[tokens * cols];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        Activations a = new Activations(tokens * cols);
+        ActivationQuantizer.quantizeSimd(GgmlType.Q8_K, x, tokens, cols, a);
+        return a;
+    }
+
+    @Test
+    void smallBatchLayoutsFollowTheirTables() {
+        assumeTrue(Simd.WIDE, "the small-batch kernel exists at 512 bits only");
+        int tokens = 11;
+        int cols = 768;
+        assumeTrue(KQuantSmallBatch.suits(tokens), "batch of 11 takes the small-batch path");
+        Activations a = quantized(tokens, cols, 5);
+        int blocks = cols / 256;
+        int padded = KQuantSmallBatch.paddedTokens(tokens);
+        int q6 = padded * cols;
+        int group = KQuantSmallBatch.GROUP;
+        for (int token = 0; token < padded; token++) {
+            int real = Math.min(token, tokens - 1);
+            int g = token / group;
+            int t = token % group;
+            for (int b = 0; b < blocks; b++) {
+                for (int s = 0; s < 16; s++) {
+                    for (int lane = 0; lane < 16; lane++) {
+                        int at = (((g * blocks + b) * 16 + s) * group + t) * 16 + lane;
+                        int src = real * cols + b * 256;
+                        String where = "token " + token + " block " + b + " step " + s + " lane " + lane;
+                        assertEquals(a.qs[src + KQuantSmallBatch.Q4K_AT[s * 16 + lane]], a.smallBatch[at], "Q4_K " + where);
+                        assertEquals(a.qs[src + KQuantSmallBatch.Q6K_AT[s * 16 + lane]], a.smallBatch[q6 + at],
+                                "Q6_K " + where);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void singleTokenQ4KLayoutFollowsItsOrder() {
+        int cols = 1024;
+        Activations a = quantized(1, cols, 9);
+        int[] order = Q4KKernel.activationOrder(Simd.BITS == 0 ? 256 : Simd.BITS);
+        for (int b = 0; b < cols / 256; b++) {
+            for (int j = 0; j < 256; j++) {
+                assertEquals(a.qs[b * 256 + order[j]], a.k4[b * 256 + j], "block " + b + " position " + j);
+            }
+        }
+    }
+}
