@@ -52,6 +52,13 @@ final class KQuantGemm {
      * after each lane land 1 KiB apart, at most four to an L1 set.
      */
     private static final int KR = 2 * TILE_ROWS;
+    /** Floats in one run of a block's 16 lane sums for one tile row and token vector. */
+    private static final int RUN = 16 * VL;
+
+    /** Where the run of block {@code b}, tile row and token vector {@code k} (= 2*row + v) starts in the sums. */
+    private static int sumsAt(int b, int k) {
+        return (b * KR + k) * RUN;
+    }
     /**
      * The smallest batch this path is used for; the system property {@code jllm.gemm.minTokens}
      * overrides it, for benchmarks comparing both paths. Where the small-batch kernel exists (512
@@ -359,22 +366,23 @@ final class KQuantGemm {
                     s70 = w.fma(z0, s70);
                     s71 = w.fma(z1, s71);
                 }
-                s00.intoArray(sums, (((b * KR + 0) << 4) + lane) * VL);
-                s01.intoArray(sums, (((b * KR + 1) << 4) + lane) * VL);
-                s10.intoArray(sums, (((b * KR + 2) << 4) + lane) * VL);
-                s11.intoArray(sums, (((b * KR + 3) << 4) + lane) * VL);
-                s20.intoArray(sums, (((b * KR + 4) << 4) + lane) * VL);
-                s21.intoArray(sums, (((b * KR + 5) << 4) + lane) * VL);
-                s30.intoArray(sums, (((b * KR + 6) << 4) + lane) * VL);
-                s31.intoArray(sums, (((b * KR + 7) << 4) + lane) * VL);
-                s40.intoArray(sums, (((b * KR + 8) << 4) + lane) * VL);
-                s41.intoArray(sums, (((b * KR + 9) << 4) + lane) * VL);
-                s50.intoArray(sums, (((b * KR + 10) << 4) + lane) * VL);
-                s51.intoArray(sums, (((b * KR + 11) << 4) + lane) * VL);
-                s60.intoArray(sums, (((b * KR + 12) << 4) + lane) * VL);
-                s61.intoArray(sums, (((b * KR + 13) << 4) + lane) * VL);
-                s70.intoArray(sums, (((b * KR + 14) << 4) + lane) * VL);
-                s71.intoArray(sums, (((b * KR + 15) << 4) + lane) * VL);
+                int at = sumsAt(b, 0) + lane * VL;
+                s00.intoArray(sums, at + 0 * RUN);
+                s01.intoArray(sums, at + 1 * RUN);
+                s10.intoArray(sums, at + 2 * RUN);
+                s11.intoArray(sums, at + 3 * RUN);
+                s20.intoArray(sums, at + 4 * RUN);
+                s21.intoArray(sums, at + 5 * RUN);
+                s30.intoArray(sums, at + 6 * RUN);
+                s31.intoArray(sums, at + 7 * RUN);
+                s40.intoArray(sums, at + 8 * RUN);
+                s41.intoArray(sums, at + 9 * RUN);
+                s50.intoArray(sums, at + 10 * RUN);
+                s51.intoArray(sums, at + 11 * RUN);
+                s60.intoArray(sums, at + 12 * RUN);
+                s61.intoArray(sums, at + 13 * RUN);
+                s70.intoArray(sums, at + 14 * RUN);
+                s71.intoArray(sums, at + 15 * RUN);
             }
         }
     }
@@ -435,14 +443,15 @@ final class KQuantGemm {
                     s30 = w.fma(z0, s30);
                     s31 = w.fma(z1, s31);
                 }
-                s00.intoArray(sums, (((b * KR + 0) << 4) + lane) * VL);
-                s01.intoArray(sums, (((b * KR + 1) << 4) + lane) * VL);
-                s10.intoArray(sums, (((b * KR + 2) << 4) + lane) * VL);
-                s11.intoArray(sums, (((b * KR + 3) << 4) + lane) * VL);
-                s20.intoArray(sums, (((b * KR + 4) << 4) + lane) * VL);
-                s21.intoArray(sums, (((b * KR + 5) << 4) + lane) * VL);
-                s30.intoArray(sums, (((b * KR + 6) << 4) + lane) * VL);
-                s31.intoArray(sums, (((b * KR + 7) << 4) + lane) * VL);
+                int at = sumsAt(b, 0) + lane * VL;
+                s00.intoArray(sums, at + 0 * RUN);
+                s01.intoArray(sums, at + 1 * RUN);
+                s10.intoArray(sums, at + 2 * RUN);
+                s11.intoArray(sums, at + 3 * RUN);
+                s20.intoArray(sums, at + 4 * RUN);
+                s21.intoArray(sums, at + 5 * RUN);
+                s30.intoArray(sums, at + 6 * RUN);
+                s31.intoArray(sums, at + 7 * RUN);
             }
         }
     }
@@ -475,7 +484,7 @@ final class KQuantGemm {
         for (int b = 0; b < blocks; b++) {
             int di = (i * blocks + b) * 2 * tt + v * VL;
             FloatVector d = FloatVector.fromArray(FS, bdy, di);
-            int si = ((b * KR + 2 * i + v) << 4) * VL;
+            int si = sumsAt(b, 2 * i + v);
             a0 = FloatVector.fromArray(FS, sums, si + 0 * VL).fma(d, a0);
             a1 = FloatVector.fromArray(FS, sums, si + 1 * VL).fma(d, a1);
             a2 = FloatVector.fromArray(FS, sums, si + 2 * VL).fma(d, a2);
