@@ -64,7 +64,8 @@ public final class ServeCommand implements Callable<Integer> {
     boolean noProfile;
 
     @Option(names = "--compare-small-batch", description = "After each jLLM seed run, run it again in the same JVM "
-            + "with the K-quant small-batch kernel off (token-by-token matmuls for batches under 32), and report both.")
+            + "with the K-quant small-batch kernel off (token-by-token matmuls for batches below the GEMM's minimum), and "
+            + "report both.")
     boolean compareSmallBatch;
 
     @Option(names = "--long-prompt", paramLabel = "N", defaultValue = "2000",
@@ -297,8 +298,8 @@ public final class ServeCommand implements Callable<Integer> {
             for (int r = 0; r < n; r++) {
                 gain[r] = seed.jllm[r].tokensPerSecond() / seed.tokenByToken[r].tokensPerSecond();
             }
-            report.paragraph("Same JVM, each seed run repeated with the K-quant small-batch kernel off (batches under "
-                    + "32 tokens run token by token, as before that kernel): " + Fmt.num(
+            report.paragraph("Same JVM, each seed run repeated with the K-quant small-batch kernel off (batches below "
+                    + "the GEMM's minimum run token by token, as before that kernel): " + Fmt.num(
                     WorkloadResult.medianOver(seed.tokenByToken, WorkloadResult::tokensPerSecond), 1) + " t/s against "
                     + Fmt.num(Samples.median(jAgg), 1) + "; median per-run gain " + Fmt.ratio(Samples.median(gain))
                     + ".");

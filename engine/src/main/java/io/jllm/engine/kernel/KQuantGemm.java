@@ -61,14 +61,15 @@ final class KQuantGemm {
     }
     /**
      * The smallest batch this path is used for; the system property {@code jllm.gemm.minTokens}
-     * overrides it, for benchmarks comparing both paths. Where the small-batch kernel exists (512
-     * bits) it is faster up to a few hundred tokens, because this path dequantizes and interleaves
-     * every row once per call, which only a large batch pays for (one thread, calibration cycles
-     * per block and token, Q4_K 3072x1024: 32 tokens 42.6 here vs 24.6 small-batch, 64: 32.5 vs
-     * 21.3, 128: 27.7 vs 25.3, 256: 25.6 vs 24.8, 512: 21.9 vs 27.7; bench/KERNELS.md). At 256
-     * bits there is no small-batch kernel, and a tile of 32 already beats token by token.
+     * overrides it, for benchmarks comparing both paths. The small-batch kernel is faster up to a
+     * few hundred tokens at 512 bits, because this path dequantizes and interleaves every row once
+     * per call, which only a large batch pays for (one thread, calibration cycles per block and
+     * token, Q4_K 3072x1024: 32 tokens 42.6 here vs 24.6 small-batch, 64: 32.5 vs 21.3, 128: 27.7
+     * vs 25.3, 256: 25.6 vs 24.8, 512: 21.9 vs 27.7; bench/KERNELS.md). At 256 bits (AVX2, 16
+     * registers) its smaller register blocks make it lose sooner: 32 tokens 78 here vs 64
+     * small-batch (Q6_K 54 vs 45), 64: 46 vs 58 (Q6_K even).
      */
-    static final int MIN_TOKENS = Integer.getInteger("jllm.gemm.minTokens", Simd.WIDE ? 256 : 32);
+    static final int MIN_TOKENS = Integer.getInteger("jllm.gemm.minTokens", Simd.WIDE ? 256 : 64);
     /**
      * Dequantized weights kept per group of row tiles, in KiB: every token tile's activations are
      * read once per group instead of once per row tile. 512 tokens of 1024 activations are 2 MiB,

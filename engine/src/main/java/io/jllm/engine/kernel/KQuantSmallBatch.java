@@ -11,9 +11,10 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * K-quant matmuls for small and medium batches (5 to 255 tokens: one decode token per running
- * sequence, and the prefill chunks of mixed steps) at 512 bits: each weight block is dequantized
- * once per call to floats {@code q*scale} (exact small integers) and applied to groups of
+ * K-quant matmuls for small and medium batches (5 to 255 tokens at 512 bits, 6 to 63 at 256 in
+ * {@link KQuantSmallBatch256}: one decode token per running sequence, and the prefill chunks of
+ * mixed steps): each weight block is dequantized once per call to floats {@code q*scale} (exact
+ * small integers) and applied to groups of
  * {@link #GROUP} tokens, where the per-token integer kernels would decode the packed nibbles again
  * for every token and the tile GEMM ({@link KQuantGemm}) pays a per-call dequantization and
  * interleave that only a few hundred tokens amortize.
@@ -68,9 +69,12 @@ final class KQuantSmallBatch {
      * which need no padding to a whole group. Measured in one JVM against token by token (cputime
      * --compare-small-batch, 3072x1024): 4 tokens 0.84x (Q6_K 0.91x), 5 1.05x (Q6_K 1.24x), 8
      * 1.5-1.7x; rows of 2048-3072 weights gain more since passes keep each block's activations in
-     * L1. {@code jllm.smallBatch.minTokens} overrides it.
+     * L1. At 256 bits ({@link KQuantSmallBatch256}, -XX:UseAVX=2): Q4_K 5 tokens 0.69x, 6 0.96x,
+     * 7 1.13x, 8 1.26x; Q6_K 5 tokens 1.54x, 8 2.2x (its integer kernel is the slower one there).
+     * {@code jllm.smallBatch.minTokens} overrides it.
      */
-    private static volatile int minTokens = Math.max(1, Integer.getInteger("jllm.smallBatch.minTokens", 5));
+    private static volatile int minTokens = Math.max(1, Integer.getInteger("jllm.smallBatch.minTokens",
+            Simd.WIDE ? 5 : 6));
 
     /** The weight (within its block) at layout position {@code s*16 + lane}, Q4_K and Q6_K. */
     static final int[] Q4K_AT = layout(true);
@@ -102,7 +106,7 @@ final class KQuantSmallBatch {
     private KQuantSmallBatch() {
     }
 
-    private static final class Scratch {
+    static final class Scratch {
         /** The current block of the pass's rows dequantized, row r at {@code r*256}: 16 steps of 16 lanes. */
         final float[] weights = new float[PASS_ROWS * 256];
         /** Per row of the pass, of the current block: d and (Q4_K) dmin, at {@code [2r]} and {@code [2r + 1]}. */
@@ -111,7 +115,7 @@ final class KQuantSmallBatch {
         final float[] mins = new float[PASS_ROWS * 16];
         /** The lane accumulators: group g, row r of the pass, token t at {@code ((g*PASS_ROWS + r)*GROUP + t)*16}. */
         float[] acc = new float[0];
-        /** One block's exact lane sums, laid out as {@link #acc}. */
+        /** One block's exact lane sums of a row triple (pair at 256 bits), laid out as {@link #acc}. */
         final float[] sums = new float[ROWS * GROUP * 16];
         /** Two tokens' sums on their way out of a vector (0-15), then the group's sums (16 ..). */
         final float[] out = new float[16 + GROUP];
@@ -162,7 +166,7 @@ final class KQuantSmallBatch {
      * the layouts, and the kernels, which read them.
      */
     static boolean suits(int tokens) {
-        return Simd.WIDE && tokens >= minTokens && !KQuantGemm.suits(tokens);
+        return tokens >= minTokens && !KQuantGemm.suits(tokens);
     }
 
     /** The smallest batch this path takes. */
@@ -195,7 +199,11 @@ final class KQuantSmallBatch {
             for (int t = 0; t < GROUP; t++) {
                 int token = Math.min(g * GROUP + t, tokens - 1);
                 for (int b = 0; b < blocks; b++) {
-                    layoutBlock(a.qs, token * cols + b * 256, yT, (g * blocks + b) * GROUP_BLOCK + t * 16, q6);
+                    if (Simd.WIDE) {
+                        layoutBlock(a.qs, token * cols + b * 256, yT, (g * blocks + b) * GROUP_BLOCK + t * 16, q6);
+                    } else {
+                        layoutBlockTable(a.qs, token * cols + b * 256, yT, (g * blocks + b) * GROUP_BLOCK + t * 16, q6);
+                    }
                 }
             }
         }
@@ -230,6 +238,20 @@ final class KQuantSmallBatch {
         }
     }
 
+    /**
+     * {@link #layoutBlock} element by element from the tables, where 512-bit vectors are not native
+     * (a small share of a step: 2 x 256 copies per token and block against 8 x 256 x rows fma).
+     */
+    private static void layoutBlockTable(byte[] qs, int src, float[] yT, int dst, int q6) {
+        for (int s = 0; s < 16; s++) {
+            int out = dst + s * GROUP * 16;
+            for (int lane = 0; lane < 16; lane++) {
+                yT[out + lane] = qs[src + Q4K_AT[s * 16 + lane]];
+                yT[q6 + out + lane] = qs[src + Q6K_AT[s * 16 + lane]];
+            }
+        }
+    }
+
     static void q4k(WeightTensor w, int r0, int r1, Activations a, float[] y, int stride) {
         run(w, r0, r1, a, y, stride, true);
     }
@@ -238,6 +260,11 @@ final class KQuantSmallBatch {
         run(w, r0, r1, a, y, stride, false);
     }
 
+    /**
+     * The passes over the rows, at either width ({@link Simd#WIDE} is a constant to C2, so each
+     * width compiles to its own kernels): the 512-bit kernels here take rows in triples, the
+     * 256-bit ones ({@link KQuantSmallBatch256}) in pairs.
+     */
     private static void run(WeightTensor w, int r0, int r1, Activations a, float[] y, int stride, boolean q4k) {
         int cols = w.cols();
         int blocks = cols / 256;
@@ -249,27 +276,41 @@ final class KQuantSmallBatch {
         long rowBytes = w.rowBytes();
         long blockBytes = q4k ? Q4KKernel.BLOCK_BYTES : Q6KKernel.BLOCK_BYTES;
         int yOff = q4k ? 0 : paddedTokens(tokens) * cols;
+        int unit = Simd.WIDE ? ROWS : KQuantSmallBatch256.ROWS;
         for (int row = r0; row < r1; row += PASS_ROWS) {
-            // past the last row the last triple repeats it: computed again, stored once
+            // past the last row the last triple (pair) repeats it: computed again, stored once
             int last = Math.min(row + PASS_ROWS, r1) - 1;
-            int triples = (last - row) / ROWS + 1;
+            int units = (last - row) / unit + 1;
             java.util.Arrays.fill(scratch.acc, 0, groups * PASS_ROWS * GROUP * 16, 0f);
             for (int b = 0; b < blocks; b++) {
-                for (int r = 0; r < triples * ROWS; r++) {
+                for (int r = 0; r < units * unit; r++) {
                     long at = Math.min(row + r, last) * rowBytes + b * blockBytes;
-                    if (q4k) {
+                    if (Simd.WIDE && q4k) {
                         dequantizeQ4K(data, at, scratch, r);
-                    } else {
+                    } else if (Simd.WIDE) {
                         dequantizeQ6K(data, at, scratch, r);
+                    } else if (q4k) {
+                        KQuantSmallBatch256.dequantizeQ4K(data, at, scratch, r);
+                    } else {
+                        KQuantSmallBatch256.dequantizeQ6K(data, at, scratch, r);
                     }
                 }
-                block(b, groups, triples, blocks, scratch, q4k, a, yOff, tokens);
+                if (Simd.WIDE) {
+                    block(b, groups, units, blocks, scratch, q4k, a, yOff, tokens);
+                } else {
+                    KQuantSmallBatch256.block(b, groups, units, blocks, scratch, q4k, a, yOff, tokens);
+                }
             }
             for (int g = 0; g < groups; g++) {
                 int real = Math.min(GROUP, tokens - g * GROUP);
                 for (int r = 0; row + r <= last; r++) {
-                    storeTrees(scratch.acc, (g * PASS_ROWS + r) * GROUP * 16, scratch.out, real, y,
-                            g * GROUP * stride + row + r, stride);
+                    int off = (g * PASS_ROWS + r) * GROUP * 16;
+                    if (Simd.WIDE) {
+                        storeTrees(scratch.acc, off, scratch.out, real, y, g * GROUP * stride + row + r, stride);
+                    } else {
+                        KQuantSmallBatch256.storeTrees(scratch.acc, off, scratch.out, real, y,
+                                g * GROUP * stride + row + r, stride);
+                    }
                 }
             }
         }

@@ -53,7 +53,7 @@ public final class SimdKernels implements KernelSet {
             return BatchGranularity.LINEAR;
         }
         int small = KQuantSmallBatch.minTokens();
-        return Simd.WIDE && small < KQuantGemm.minTokens()
+        return small < KQuantGemm.minTokens()
                 ? new BatchGranularity(KQuantGemm.minTokens(), KQuantGemm.TILE_TOKENS, small, KQuantSmallBatch.GROUP)
                 : new BatchGranularity(KQuantGemm.minTokens(), KQuantGemm.TILE_TOKENS);
     }
