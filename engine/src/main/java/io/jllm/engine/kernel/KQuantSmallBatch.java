@@ -283,17 +283,17 @@ final class KQuantSmallBatch {
             int units = (last - row) / unit + 1;
             java.util.Arrays.fill(scratch.acc, 0, groups * PASS_ROWS * GROUP * 16, 0f);
             for (int b = 0; b < blocks; b++) {
-                for (int r = 0; r < units * unit; r++) {
-                    long at = Math.min(row + r, last) * rowBytes + b * blockBytes;
-                    if (Simd.WIDE && q4k) {
-                        dequantizeQ4K(data, at, scratch, r);
-                    } else if (Simd.WIDE) {
-                        dequantizeQ6K(data, at, scratch, r);
-                    } else if (q4k) {
-                        KQuantSmallBatch256.dequantizeQ4K(data, at, scratch, r);
-                    } else {
-                        KQuantSmallBatch256.dequantizeQ6K(data, at, scratch, r);
-                    }
+                // the pass's rows of block b, the last repeated past it; one call per block, so
+                // that the kernel's constants are set up once for all rows
+                long first = row * rowBytes + b * blockBytes;
+                if (Simd.WIDE && q4k) {
+                    dequantizeQ4K(data, first, rowBytes, units * unit, last - row, scratch);
+                } else if (Simd.WIDE) {
+                    dequantizeQ6K(data, first, rowBytes, units * unit, last - row, scratch);
+                } else if (q4k) {
+                    KQuantSmallBatch256.dequantizeQ4K(data, first, rowBytes, units * unit, last - row, scratch);
+                } else {
+                    KQuantSmallBatch256.dequantizeQ6K(data, first, rowBytes, units * unit, last - row, scratch);
                 }
                 if (Simd.WIDE) {
                     block(b, groups, units, blocks, scratch, q4k, a, yOff, tokens);
@@ -512,52 +512,64 @@ final class KQuantSmallBatch {
     }
 
     /**
-     * One Q4_K block into row {@code r} of the layout: the two 64-byte chunk pairs as 16 ints (int
-     * lane j holds canonical lane j's four bytes), each step's nibble shifted down, masked, made a
-     * float and scaled; d, dmin and the per-lane mins beside.
+     * Block {@code first} of the pass's rows (row r's at {@code first + min(r, last)*rowBytes}) into
+     * row r of the layout (one call per block, so that the constants are set up once for the pass's
+     * rows: a call per row and block measured about a tenth slower at 8 tokens, median of paired
+     * runs in alternating JVMs on a noisy machine). Per row: the two
+     * 64-byte chunk pairs as 16 ints (int lane j holds canonical lane j's four bytes), each step's
+     * nibble shifted down, masked, made a float and scaled; d, dmin and the per-lane mins beside.
      */
-    private static void dequantizeQ4K(MemorySegment w, long blk, Scratch scratch, int r) {
+    private static void dequantizeQ4K(MemorySegment w, long first, long rowBytes, int rows, int last,
+            Scratch scratch) {
         float[] out = scratch.weights;
-        long lo8 = w.get(Simd.LONG_LE, blk + Q4KKernel.SCALES);
-        int hi4 = w.get(Simd.INT_LE, blk + Q4KKernel.SCALES + 8);
-        long sc = Q4KKernel.packedScales(lo8, hi4);
-        long mn = Q4KKernel.packedMins(lo8, hi4);
-        scratch.scales[2 * r] = Bytes.f16(w, blk + Q4KKernel.D);
-        scratch.scales[2 * r + 1] = Bytes.f16(w, blk + Q4KKernel.DMIN);
-        // lane j: min (j % 8), a byte of the low (mins 0-3) or high (4-7) int of the packed mins
-        ((FloatVector) IntVector.broadcast(IS, (int) mn).blend((int) (mn >>> 32), UPPER_MINS)
-                .lanewise(VectorOperators.LSHR, QUARTER_SHIFT).and(0xFF)
-                .convert(VectorOperators.I2F, 0)).intoArray(scratch.mins, r * 16);
-        for (int half = 0; half < 2; half++) {
-            IntVector x = IntVector.fromMemorySegment(IS, w, blk + Q4KKernel.QS + 64 * half, Simd.LE);
-            // scales of sub-blocks 4*half + nibble (lanes 0-7, chunk 2*half) and 4*half + 2 + nibble
-            IntVector pair = IntVector.broadcast(IS, (int) (sc >>> (32 * half)));
-            for (int nibble = 0; nibble < 2; nibble++) {
-                FloatVector scale = (FloatVector) pair.lanewise(VectorOperators.LSHR, HALF_SHIFT.add(8 * nibble))
-                        .and(0xFF).convert(VectorOperators.I2F, 0);
-                // q or-ed into the mantissa of 2^23 is the float 2^23 + q; one fma with -2^23*scale
-                // (exact: scale < 64) leaves q*scale, rounded once from the exact value, which is a
-                // float: one vector op less than convert and multiply (the and and the or fuse)
-                FloatVector bias = scale.mul(-0x1p23f);
-                for (int k = 0; k < 4; k++) {
-                    int s = 8 * half + 4 * nibble + k;
-                    x.lanewise(VectorOperators.LSHR, 8 * k + 4 * nibble).and(0xF).or(MAGIC).reinterpretAsFloats()
-                            .fma(scale, bias).intoArray(out, r * 256 + s * 16);
+        for (int r = 0; r < rows; r++) {
+            long blk = first + Math.min(r, last) * rowBytes;
+            long lo8 = w.get(Simd.LONG_LE, blk + Q4KKernel.SCALES);
+            int hi4 = w.get(Simd.INT_LE, blk + Q4KKernel.SCALES + 8);
+            long sc = Q4KKernel.packedScales(lo8, hi4);
+            long mn = Q4KKernel.packedMins(lo8, hi4);
+            scratch.scales[2 * r] = Bytes.f16(w, blk + Q4KKernel.D);
+            scratch.scales[2 * r + 1] = Bytes.f16(w, blk + Q4KKernel.DMIN);
+            // lane j: min (j % 8), a byte of the low (mins 0-3) or high (4-7) int of the packed mins
+            ((FloatVector) IntVector.broadcast(IS, (int) mn).blend((int) (mn >>> 32), UPPER_MINS)
+                    .lanewise(VectorOperators.LSHR, QUARTER_SHIFT).and(0xFF)
+                    .convert(VectorOperators.I2F, 0)).intoArray(scratch.mins, r * 16);
+            for (int half = 0; half < 2; half++) {
+                IntVector x = IntVector.fromMemorySegment(IS, w, blk + Q4KKernel.QS + 64 * half, Simd.LE);
+                // scales of sub-blocks 4*half + nibble (lanes 0-7, chunk 2*half) and 4*half + 2 + nibble
+                IntVector pair = IntVector.broadcast(IS, (int) (sc >>> (32 * half)));
+                for (int nibble = 0; nibble < 2; nibble++) {
+                    FloatVector scale = (FloatVector) pair.lanewise(VectorOperators.LSHR, HALF_SHIFT.add(8 * nibble))
+                            .and(0xFF).convert(VectorOperators.I2F, 0);
+                    // q or-ed into the mantissa of 2^23 is the float 2^23 + q; one fma with -2^23*scale
+                    // (exact: scale < 64) leaves q*scale, rounded once from the exact value, which is a
+                    // float: one vector op less than convert and multiply (the and and the or fuse)
+                    FloatVector bias = scale.mul(-0x1p23f);
+                    for (int k = 0; k < 4; k++) {
+                        int s = 8 * half + 4 * nibble + k;
+                        x.lanewise(VectorOperators.LSHR, 8 * k + 4 * nibble).and(0xF).or(MAGIC).reinterpretAsFloats()
+                                .fma(scale, bias).intoArray(out, r * 256 + s * 16);
+                    }
                 }
             }
         }
     }
 
     /**
-     * One Q6_K block into row {@code r} of the layout: per half, the 64 ql bytes as 16 ints (int
-     * lane j holds canonical lane j's four bytes) and the half's 32 qh bytes as 8 ints repeated,
+     * Block {@code first} of the pass's rows into the layout, as {@link #dequantizeQ4K}. Per row and
+     * half, the 64 ql bytes as 16 ints (int lane j holds canonical lane j's four bytes) and the
+     * half's 32 qh bytes as 8 ints repeated,
      * each lane's 2-bit pairs shifted to the bottom of their bytes; per step, nibble and pair
      * combined, converted and scaled as {@code q*scale - 32*scale} (exact: integers below 2^13).
      */
-    private static void dequantizeQ6K(MemorySegment w, long blk, Scratch scratch, int r) {
-        scratch.scales[2 * r] = Bytes.f16(w, blk + Q6KKernel.D);
-        q6kHalf(w, blk, 0, QH_LO, scratch.weights, r * 256);
-        q6kHalf(w, blk, 1, QH_HI, scratch.weights, r * 256 + 128);
+    private static void dequantizeQ6K(MemorySegment w, long first, long rowBytes, int rows, int last,
+            Scratch scratch) {
+        for (int r = 0; r < rows; r++) {
+            long blk = first + Math.min(r, last) * rowBytes;
+            scratch.scales[2 * r] = Bytes.f16(w, blk + Q6KKernel.D);
+            q6kHalf(w, blk, 0, QH_LO, scratch.weights, r * 256);
+            q6kHalf(w, blk, 1, QH_HI, scratch.weights, r * 256 + 128);
+        }
     }
 
     /** Half {@code half} of a Q6_K block; {@code repeat} picks its 8 qh ints out of the block's 16. */

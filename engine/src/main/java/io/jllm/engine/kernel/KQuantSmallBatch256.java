@@ -180,97 +180,105 @@ final class KQuantSmallBatch256 {
     }
 
     /**
-     * One Q4_K block into row {@code r} of the layout, as {@link KQuantSmallBatch}'s: a chunk pair's
+     * Block {@code first} of the pass's rows (row r's at {@code first + min(r, last)*rowBytes}) into
+     * row r of the layout, as {@link KQuantSmallBatch}'s: a chunk pair's
      * 64 nibble bytes as two 8-int vectors (int j of the pair's 16 holds canonical lane j's four
      * bytes); lanes 0-7 of a step share one 6-bit scale and lanes 8-15 another.
      */
-    static void dequantizeQ4K(MemorySegment w, long blk, KQuantSmallBatch.Scratch scratch, int r) {
-        float[] out = scratch.weights;
-        long lo8 = w.get(Simd.LONG_LE, blk + Q4KKernel.SCALES);
-        int hi4 = w.get(Simd.INT_LE, blk + Q4KKernel.SCALES + 8);
-        long sc = Q4KKernel.packedScales(lo8, hi4);
-        long mn = Q4KKernel.packedMins(lo8, hi4);
-        scratch.scales[2 * r] = Bytes.f16(w, blk + Q4KKernel.D);
-        scratch.scales[2 * r + 1] = Bytes.f16(w, blk + Q4KKernel.DMIN);
-        FloatVector mins = (FloatVector) IntVector.broadcast(IS, (int) mn).blend((int) (mn >>> 32), UPPER_MINS)
-                .lanewise(VectorOperators.LSHR, QUARTER_SHIFT).and(0xFF).convert(VectorOperators.I2F, 0);
-        mins.intoArray(scratch.mins, r * 16);
-        mins.intoArray(scratch.mins, r * 16 + 8);
-        // quarter h = 2*half + lanes: the chunk pair's lanes 0-7 (lanes 0) or 8-15; written out per
-        // (nibble, byte) so every shift is a constant (C2 did not unroll four nested loops)
-        for (int h = 0; h < 4; h++) {
-            IntVector x = IntVector.fromMemorySegment(IS, w, blk + Q4KKernel.QS + 32 * h, Simd.LE);
-            // sub-blocks 2h (low nibbles) and 2h + 1 (high nibbles)
-            float lo = (float) ((sc >>> (16 * h)) & 0xFF);
-            float hi = (float) ((sc >>> (16 * h + 8)) & 0xFF);
-            FloatVector s0 = FloatVector.broadcast(FS, lo);
-            FloatVector b0 = FloatVector.broadcast(FS, lo * -0x1p23f);
-            FloatVector s1 = FloatVector.broadcast(FS, hi);
-            FloatVector b1 = FloatVector.broadcast(FS, hi * -0x1p23f);
-            // step 8*half + 4*nibble + k at 16 floats each
-            int o = r * 256 + 128 * (h >> 1) + 8 * (h & 1);
-            x.and(0xF).or(MAGIC).reinterpretAsFloats().fma(s0, b0).intoArray(out, o);
-            x.lanewise(VectorOperators.LSHR, 8).and(0xF).or(MAGIC).reinterpretAsFloats().fma(s0, b0)
-                    .intoArray(out, o + 16);
-            x.lanewise(VectorOperators.LSHR, 16).and(0xF).or(MAGIC).reinterpretAsFloats().fma(s0, b0)
-                    .intoArray(out, o + 32);
-            x.lanewise(VectorOperators.LSHR, 24).and(0xF).or(MAGIC).reinterpretAsFloats().fma(s0, b0)
-                    .intoArray(out, o + 48);
-            x.lanewise(VectorOperators.LSHR, 4).and(0xF).or(MAGIC).reinterpretAsFloats().fma(s1, b1)
-                    .intoArray(out, o + 64);
-            x.lanewise(VectorOperators.LSHR, 12).and(0xF).or(MAGIC).reinterpretAsFloats().fma(s1, b1)
-                    .intoArray(out, o + 80);
-            x.lanewise(VectorOperators.LSHR, 20).and(0xF).or(MAGIC).reinterpretAsFloats().fma(s1, b1)
-                    .intoArray(out, o + 96);
-            x.lanewise(VectorOperators.LSHR, 28).or(MAGIC).reinterpretAsFloats().fma(s1, b1)
-                    .intoArray(out, o + 112);
+    static void dequantizeQ4K(MemorySegment w, long first, long rowBytes, int rows, int last,
+            KQuantSmallBatch.Scratch scratch) {
+        for (int r = 0; r < rows; r++) {
+            long blk = first + Math.min(r, last) * rowBytes;
+            float[] out = scratch.weights;
+            long lo8 = w.get(Simd.LONG_LE, blk + Q4KKernel.SCALES);
+            int hi4 = w.get(Simd.INT_LE, blk + Q4KKernel.SCALES + 8);
+            long sc = Q4KKernel.packedScales(lo8, hi4);
+            long mn = Q4KKernel.packedMins(lo8, hi4);
+            scratch.scales[2 * r] = Bytes.f16(w, blk + Q4KKernel.D);
+            scratch.scales[2 * r + 1] = Bytes.f16(w, blk + Q4KKernel.DMIN);
+            FloatVector mins = (FloatVector) IntVector.broadcast(IS, (int) mn).blend((int) (mn >>> 32), UPPER_MINS)
+                    .lanewise(VectorOperators.LSHR, QUARTER_SHIFT).and(0xFF).convert(VectorOperators.I2F, 0);
+            mins.intoArray(scratch.mins, r * 16);
+            mins.intoArray(scratch.mins, r * 16 + 8);
+            // quarter h = 2*half + lanes: the chunk pair's lanes 0-7 (lanes 0) or 8-15; written out per
+            // (nibble, byte) so every shift is a constant (C2 did not unroll four nested loops)
+            for (int h = 0; h < 4; h++) {
+                IntVector x = IntVector.fromMemorySegment(IS, w, blk + Q4KKernel.QS + 32 * h, Simd.LE);
+                // sub-blocks 2h (low nibbles) and 2h + 1 (high nibbles)
+                float lo = (float) ((sc >>> (16 * h)) & 0xFF);
+                float hi = (float) ((sc >>> (16 * h + 8)) & 0xFF);
+                FloatVector s0 = FloatVector.broadcast(FS, lo);
+                FloatVector b0 = FloatVector.broadcast(FS, lo * -0x1p23f);
+                FloatVector s1 = FloatVector.broadcast(FS, hi);
+                FloatVector b1 = FloatVector.broadcast(FS, hi * -0x1p23f);
+                // step 8*half + 4*nibble + k at 16 floats each
+                int o = r * 256 + 128 * (h >> 1) + 8 * (h & 1);
+                x.and(0xF).or(MAGIC).reinterpretAsFloats().fma(s0, b0).intoArray(out, o);
+                x.lanewise(VectorOperators.LSHR, 8).and(0xF).or(MAGIC).reinterpretAsFloats().fma(s0, b0)
+                        .intoArray(out, o + 16);
+                x.lanewise(VectorOperators.LSHR, 16).and(0xF).or(MAGIC).reinterpretAsFloats().fma(s0, b0)
+                        .intoArray(out, o + 32);
+                x.lanewise(VectorOperators.LSHR, 24).and(0xF).or(MAGIC).reinterpretAsFloats().fma(s0, b0)
+                        .intoArray(out, o + 48);
+                x.lanewise(VectorOperators.LSHR, 4).and(0xF).or(MAGIC).reinterpretAsFloats().fma(s1, b1)
+                        .intoArray(out, o + 64);
+                x.lanewise(VectorOperators.LSHR, 12).and(0xF).or(MAGIC).reinterpretAsFloats().fma(s1, b1)
+                        .intoArray(out, o + 80);
+                x.lanewise(VectorOperators.LSHR, 20).and(0xF).or(MAGIC).reinterpretAsFloats().fma(s1, b1)
+                        .intoArray(out, o + 96);
+                x.lanewise(VectorOperators.LSHR, 28).or(MAGIC).reinterpretAsFloats().fma(s1, b1)
+                        .intoArray(out, o + 112);
+            }
         }
     }
 
     /**
-     * One Q6_K block into row {@code r} of the layout, as {@link KQuantSmallBatch}'s: per half and
+     * Block {@code first} of the pass's rows into the layout, as {@link KQuantSmallBatch}'s: per half and
      * 8 lanes, 32 ql bytes as 8 ints and the half's 32 qh bytes as 8 ints (lanes 8-15 read their
      * 2-bit pairs two bits higher).
      */
-    static void dequantizeQ6K(MemorySegment w, long blk, KQuantSmallBatch.Scratch scratch, int r) {
-        scratch.scales[2 * r] = Bytes.f16(w, blk + Q6KKernel.D);
-        float[] out = scratch.weights;
-        // quarter h = 2*half + lanes, written out per (nibble, byte) as in dequantizeQ4K
-        for (int h = 0; h < 4; h++) {
-            int half = h >> 1;
-            IntVector ql = IntVector.fromMemorySegment(IS, w, blk + Q6KKernel.QL + 32 * h, Simd.LE);
-            IntVector qh = IntVector.fromMemorySegment(IS, w, blk + Q6KKernel.QH + 32 * half, Simd.LE)
-                    .lanewise(VectorOperators.LSHR, 2 * (h & 1));
-            IntVector shift = (h & 1) == 0 ? Q6_SCALE_LO : Q6_SCALE_HI;
-            FloatVector s0 = (FloatVector) IntVector.broadcast(IS,
-                    w.get(Simd.INT_LE, blk + Q6KKernel.SCALES + 8 * half))
-                    .lanewise(VectorOperators.LSHL, shift).lanewise(VectorOperators.ASHR, 24)
-                    .convert(VectorOperators.I2F, 0);
-            FloatVector s1 = (FloatVector) IntVector.broadcast(IS,
-                    w.get(Simd.INT_LE, blk + Q6KKernel.SCALES + 8 * half + 4))
-                    .lanewise(VectorOperators.LSHL, shift).lanewise(VectorOperators.ASHR, 24)
-                    .convert(VectorOperators.I2F, 0);
-            FloatVector b0 = s0.mul(-32f);
-            FloatVector b1 = s1.mul(-32f);
-            int o = r * 256 + 128 * half + 8 * (h & 1);
-            // nibble n, byte k: ql bits 8k + 4n, and the pair at qh bits 8k + 4n moved to bits 4-5
-            IntVector q = ql.and(0xF).or(qh.lanewise(VectorOperators.LSHL, 4).and(0x30));
-            ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(s0, b0).intoArray(out, o);
-            q = ql.lanewise(VectorOperators.LSHR, 8).and(0xF).or(qh.lanewise(VectorOperators.LSHR, 4).and(0x30));
-            ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(s0, b0).intoArray(out, o + 16);
-            q = ql.lanewise(VectorOperators.LSHR, 16).and(0xF).or(qh.lanewise(VectorOperators.LSHR, 12).and(0x30));
-            ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(s0, b0).intoArray(out, o + 32);
-            q = ql.lanewise(VectorOperators.LSHR, 24).and(0xF).or(qh.lanewise(VectorOperators.LSHR, 20).and(0x30));
-            ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(s0, b0).intoArray(out, o + 48);
-            q = ql.lanewise(VectorOperators.LSHR, 4).and(0xF).or(qh.and(0x30));
-            ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(s1, b1).intoArray(out, o + 64);
-            q = ql.lanewise(VectorOperators.LSHR, 12).and(0xF).or(qh.lanewise(VectorOperators.LSHR, 8).and(0x30));
-            ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(s1, b1).intoArray(out, o + 80);
-            q = ql.lanewise(VectorOperators.LSHR, 20).and(0xF).or(qh.lanewise(VectorOperators.LSHR, 16).and(0x30));
-            ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(s1, b1).intoArray(out, o + 96);
-            q = ql.lanewise(VectorOperators.LSHR, 28).or(qh.lanewise(VectorOperators.LSHR, 24).and(0x30));
-            ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(s1, b1).intoArray(out, o + 112);
+    static void dequantizeQ6K(MemorySegment w, long first, long rowBytes, int rows, int last,
+            KQuantSmallBatch.Scratch scratch) {
+        for (int r = 0; r < rows; r++) {
+            long blk = first + Math.min(r, last) * rowBytes;
+            scratch.scales[2 * r] = Bytes.f16(w, blk + Q6KKernel.D);
+            float[] out = scratch.weights;
+            // quarter h = 2*half + lanes, written out per (nibble, byte) as in dequantizeQ4K
+            for (int h = 0; h < 4; h++) {
+                int half = h >> 1;
+                IntVector ql = IntVector.fromMemorySegment(IS, w, blk + Q6KKernel.QL + 32 * h, Simd.LE);
+                IntVector qh = IntVector.fromMemorySegment(IS, w, blk + Q6KKernel.QH + 32 * half, Simd.LE)
+                        .lanewise(VectorOperators.LSHR, 2 * (h & 1));
+                IntVector shift = (h & 1) == 0 ? Q6_SCALE_LO : Q6_SCALE_HI;
+                FloatVector s0 = (FloatVector) IntVector.broadcast(IS,
+                        w.get(Simd.INT_LE, blk + Q6KKernel.SCALES + 8 * half))
+                        .lanewise(VectorOperators.LSHL, shift).lanewise(VectorOperators.ASHR, 24)
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector s1 = (FloatVector) IntVector.broadcast(IS,
+                        w.get(Simd.INT_LE, blk + Q6KKernel.SCALES + 8 * half + 4))
+                        .lanewise(VectorOperators.LSHL, shift).lanewise(VectorOperators.ASHR, 24)
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector b0 = s0.mul(-32f);
+                FloatVector b1 = s1.mul(-32f);
+                int o = r * 256 + 128 * half + 8 * (h & 1);
+                // nibble n, byte k: ql bits 8k + 4n, and the pair at qh bits 8k + 4n moved to bits 4-5
+                IntVector q = ql.and(0xF).or(qh.lanewise(VectorOperators.LSHL, 4).and(0x30));
+                ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(s0, b0).intoArray(out, o);
+                q = ql.lanewise(VectorOperators.LSHR, 8).and(0xF).or(qh.lanewise(VectorOperators.LSHR, 4).and(0x30));
+                ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(s0, b0).intoArray(out, o + 16);
+                q = ql.lanewise(VectorOperators.LSHR, 16).and(0xF).or(qh.lanewise(VectorOperators.LSHR, 12).and(0x30));
+                ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(s0, b0).intoArray(out, o + 32);
+                q = ql.lanewise(VectorOperators.LSHR, 24).and(0xF).or(qh.lanewise(VectorOperators.LSHR, 20).and(0x30));
+                ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(s0, b0).intoArray(out, o + 48);
+                q = ql.lanewise(VectorOperators.LSHR, 4).and(0xF).or(qh.and(0x30));
+                ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(s1, b1).intoArray(out, o + 64);
+                q = ql.lanewise(VectorOperators.LSHR, 12).and(0xF).or(qh.lanewise(VectorOperators.LSHR, 8).and(0x30));
+                ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(s1, b1).intoArray(out, o + 80);
+                q = ql.lanewise(VectorOperators.LSHR, 20).and(0xF).or(qh.lanewise(VectorOperators.LSHR, 16).and(0x30));
+                ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(s1, b1).intoArray(out, o + 96);
+                q = ql.lanewise(VectorOperators.LSHR, 28).or(qh.lanewise(VectorOperators.LSHR, 24).and(0x30));
+                ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(s1, b1).intoArray(out, o + 112);
+            }
         }
     }
-
 }
