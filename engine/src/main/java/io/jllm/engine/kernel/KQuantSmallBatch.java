@@ -11,7 +11,7 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * K-quant matmuls for small and medium batches (5 to 255 tokens at 512 bits, 6 to 63 at 256 in
+ * K-quant matmuls for small and medium batches (4 to 255 tokens at 512 bits, 6 to 63 at 256 in
  * {@link KQuantSmallBatch256}: one decode token per running sequence, and the prefill chunks of
  * mixed steps): each weight block is dequantized once per call to floats {@code q*scale} (exact
  * small integers) and applied to groups of
@@ -44,6 +44,8 @@ final class KQuantSmallBatch {
     private static final VectorSpecies<Integer> IS = Simd.I512;
     /** Tokens per pass over the dequantized rows. */
     static final int GROUP = 8;
+    /** Real tokens up to which a (last) group takes the half-width register block. */
+    static final int HALF_GROUP = 4;
     /**
      * Rows per pass, sharing every activation load: 3 x 8 lane sums take 24 of AVX-512's 32
      * registers, and 11 loads per 24 fma keep the loads (each may straddle two cache lines: heap
@@ -66,15 +68,16 @@ final class KQuantSmallBatch {
     private static final int GROUP_BLOCK = 256 * GROUP;
     /**
      * The smallest batch this path takes; smaller ones run token by token on the integer kernels,
-     * which need no padding to a whole group. Measured in one JVM against token by token (cputime
-     * --compare-small-batch, 3072x1024): 4 tokens 0.84x (Q6_K 0.91x), 5 1.05x (Q6_K 1.24x), 8
-     * 1.5-1.7x; rows of 2048-3072 weights gain more since passes keep each block's activations in
-     * L1. At 256 bits ({@link KQuantSmallBatch256}, -XX:UseAVX=2): Q4_K 5 tokens 0.69x, 6 0.96x,
+     * which need no padding. Measured in one JVM against token by token (cputime
+     * --compare-small-batch, 3072x1024): 4 tokens (a half-width group, {@link #HALF_GROUP}) 1.24x
+     * (Q6_K 1.09x, the cold LM head 1.26x; 0.84x and 0.91x when 4 tokens paid for 8), 3 tokens
+     * 0.86x (0.92x), 8 1.5-1.7x; rows of 2048-3072 weights gain more since passes keep each
+     * block's activations in L1. At 256 bits ({@link KQuantSmallBatch256}, -XX:UseAVX=2): Q4_K 5 tokens 0.69x, 6 0.96x,
      * 7 1.13x, 8 1.26x; Q6_K 5 tokens 1.54x, 8 2.2x (its integer kernel is the slower one there).
      * {@code jllm.smallBatch.minTokens} overrides it.
      */
     private static volatile int minTokens = Math.max(1, Integer.getInteger("jllm.smallBatch.minTokens",
-            Simd.WIDE ? 5 : 6));
+            Simd.WIDE ? 4 : 6));
 
     /** The weight (within its block) at layout position {@code s*16 + lane}, Q4_K and Q6_K. */
     static final int[] Q4K_AT = layout(true);
@@ -330,6 +333,12 @@ final class KQuantSmallBatch {
         for (int gt = 0; gt < groups * triples; gt++) {
             int g = gt / triples;
             int tr = gt - g * triples;
+            if (tokens - g * GROUP <= HALF_GROUP) {
+                // a last group of at most 4 real tokens: half the fma and loads
+                half(wq, ROWS * tr * 256, yT, yBase + (g * blocks + b) * GROUP_BLOCK, sums);
+                fold(scratch, q4k, a, b, blocks, tr, g, tokens, HALF_GROUP);
+                continue;
+            }
             FloatVector zero = FloatVector.zero(FS);
             FloatVector p0 = zero;
             FloatVector p1 = zero;
@@ -422,8 +431,64 @@ final class KQuantSmallBatch {
             o5.intoArray(sums, 336);
             o6.intoArray(sums, 352);
             o7.intoArray(sums, 368);
-            fold(scratch, q4k, a, b, blocks, tr, g, tokens);
+            fold(scratch, q4k, a, b, blocks, tr, g, tokens, GROUP);
         }
+    }
+
+    /**
+     * {@link #block}'s lane sums for the first {@link #HALF_GROUP} tokens of a group only (a group
+     * whose other tokens are padding): 12 lane-sum registers, 3 weight and 4 activation loads per
+     * 12 fma, into the same places of {@code sums}.
+     */
+    private static void half(float[] wq, int wOff, float[] yT, int yOff, float[] sums) {
+        FloatVector zero = FloatVector.zero(FS);
+        FloatVector p0 = zero;
+        FloatVector p1 = zero;
+        FloatVector p2 = zero;
+        FloatVector p3 = zero;
+        FloatVector q0 = zero;
+        FloatVector q1 = zero;
+        FloatVector q2 = zero;
+        FloatVector q3 = zero;
+        FloatVector o0 = zero;
+        FloatVector o1 = zero;
+        FloatVector o2 = zero;
+        FloatVector o3 = zero;
+        for (int s = 0; s < 16; s++) {
+            int w = wOff + s * 16;
+            FloatVector u = FloatVector.fromArray(FS, wq, w);
+            FloatVector v = FloatVector.fromArray(FS, wq, 256 + w);
+            FloatVector z = FloatVector.fromArray(FS, wq, 512 + w);
+            int at = yOff + s * GROUP * 16;
+            FloatVector x = FloatVector.fromArray(FS, yT, at);
+            p0 = u.fma(x, p0);
+            q0 = v.fma(x, q0);
+            o0 = z.fma(x, o0);
+            x = FloatVector.fromArray(FS, yT, at + 16);
+            p1 = u.fma(x, p1);
+            q1 = v.fma(x, q1);
+            o1 = z.fma(x, o1);
+            x = FloatVector.fromArray(FS, yT, at + 32);
+            p2 = u.fma(x, p2);
+            q2 = v.fma(x, q2);
+            o2 = z.fma(x, o2);
+            x = FloatVector.fromArray(FS, yT, at + 48);
+            p3 = u.fma(x, p3);
+            q3 = v.fma(x, q3);
+            o3 = z.fma(x, o3);
+        }
+        p0.intoArray(sums, 0);
+        p1.intoArray(sums, 16);
+        p2.intoArray(sums, 32);
+        p3.intoArray(sums, 48);
+        q0.intoArray(sums, GROUP * 16);
+        q1.intoArray(sums, GROUP * 16 + 16);
+        q2.intoArray(sums, GROUP * 16 + 32);
+        q3.intoArray(sums, GROUP * 16 + 48);
+        o0.intoArray(sums, 2 * GROUP * 16);
+        o1.intoArray(sums, 2 * GROUP * 16 + 16);
+        o2.intoArray(sums, 2 * GROUP * 16 + 32);
+        o3.intoArray(sums, 2 * GROUP * 16 + 48);
     }
 
     /**
@@ -432,7 +497,7 @@ final class KQuantSmallBatch {
      * Padding tokens use the last real token's scales (finite; their results are dropped).
      */
     private static void fold(Scratch scratch, boolean q4k, Activations a, int b, int blocks, int tr, int g,
-            int tokens) {
+            int tokens, int n) {
         float[] sums = scratch.sums;
         float[] acc = scratch.acc;
         float[] dy = a.scales;
@@ -458,7 +523,7 @@ final class KQuantSmallBatch {
             FloatVector m0 = FloatVector.fromArray(FS, scratch.mins, rb * 16);
             FloatVector m1 = FloatVector.fromArray(FS, scratch.mins, (rb + 1) * 16);
             FloatVector m2 = FloatVector.fromArray(FS, scratch.mins, (rb + 2) * 16);
-            for (int t = 0; t < GROUP; t++) {
+            for (int t = 0; t < n; t++) {
                 int k = Math.min(t0 + t, tokens - 1) * blocks + b;
                 FloatVector y = FloatVector.broadcast(FS, dy[k]);
                 FloatVector bsum = FloatVector.fromArray(FS, ks, k * 16);
@@ -474,7 +539,7 @@ final class KQuantSmallBatch {
                 bsum.mul(m2).fma(n2.mul(y), v).intoArray(acc, r2 + i);
             }
         } else {
-            for (int t = 0; t < GROUP; t++) {
+            for (int t = 0; t < n; t++) {
                 FloatVector y = FloatVector.broadcast(FS, dy[Math.min(t0 + t, tokens - 1) * blocks + b]);
                 int i = t * 16;
                 FloatVector.fromArray(FS, sums, i).fma(d0.mul(y), FloatVector.fromArray(FS, acc, r0 + i))

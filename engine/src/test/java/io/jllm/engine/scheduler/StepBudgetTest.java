@@ -52,8 +52,10 @@ class StepBudgetTest {
         assertEquals(64, StepBudget.tokens(256, 500, 40 * MS, 19 * MS, 40, TILES_AND_GROUPS));
     }
 
-    /** The 512-bit defaults: the GEMM from 256 tokens in tiles of 32, the small-batch path from 5 in groups of 8. */
-    static final BatchGranularity WIDE_DEFAULTS = new BatchGranularity(256, 32, 5, 8);
+    /** The 512-bit defaults: the GEMM from 256 tokens in tiles of 32, the small-batch path from 4 in groups of 8. */
+    static final BatchGranularity WIDE_DEFAULTS = new BatchGranularity(256, 32, 4, 8);
+    /** The 256-bit defaults: the GEMM from 64 tokens, the small-batch path from 6. */
+    static final BatchGranularity NARROW_DEFAULTS = new BatchGranularity(64, 32, 6, 8);
 
     @Test
     void withTheGemmFromTwoHundredFiftySixTokensMixedStepsAreSmallBatchGroups() {
@@ -66,6 +68,17 @@ class StepBudgetTest {
         assertEquals(256, StepBudget.tokens(256, 500, 0, 0, 7, WIDE_DEFAULTS));
         // 300 decoders are a GEMM step of whole tiles
         assertEquals(320, StepBudget.tokens(512, 500, 10 * MS, 6 * MS, 300, WIDE_DEFAULTS));
+    }
+
+    @Test
+    void withTheGemmFromSixtyFourTokensMixedStepsStayBelowIt() {
+        // 7 decoders, 20 ms a GEMM token (25 fit, below 64), 12 ms a small-batch token: 33 fit 80 %
+        // of the budget, four groups of 8
+        assertEquals(32, StepBudget.tokens(256, 500, 20 * MS, 12 * MS, 7, NARROW_DEFAULTS));
+        // however cheap the small-batch path, a step stays below the GEMM's minimum through it
+        assertEquals(63, StepBudget.tokens(512, 500, 20 * MS, 0.1 * MS, 7, NARROW_DEFAULTS));
+        // a GEMM step that fits is whole tiles from 64
+        assertEquals(96, StepBudget.tokens(256, 500, 5 * MS, 12 * MS, 7, NARROW_DEFAULTS));
     }
 
     @Test
