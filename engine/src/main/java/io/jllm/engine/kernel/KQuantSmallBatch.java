@@ -14,10 +14,10 @@ import jdk.incubator.vector.VectorSpecies;
  * K-quant matmuls for small and medium batches (4 to 255 tokens at 512 bits, 6 to 63 at 256 in
  * {@link KQuantSmallBatch256}: one decode token per running sequence, and the prefill chunks of
  * mixed steps): each weight block is dequantized once per call to floats {@code q*scale} (exact
- * small integers) and applied to groups of
- * {@link #GROUP} tokens, where the per-token integer kernels would decode the packed nibbles again
- * for every token and the tile GEMM ({@link KQuantGemm}) pays a per-call dequantization and
- * interleave that only a few hundred tokens amortize.
+ * small integers) and applied to groups of {@link #GROUP} tokens, where the per-token integer
+ * kernels would decode the packed nibbles again for every token and the tile GEMM
+ * ({@link KQuantGemm}) pays a per-call dequantization and interleave that only a few hundred
+ * tokens amortize.
  *
  * <p>Here a vector's 16 lanes are the 16 canonical lanes of a block ({@link Q4KKernel},
  * {@link Q6KKernel}): a block's 256 weights are laid out as 16 "steps" of 16 lanes, step {@code s}
@@ -72,9 +72,9 @@ final class KQuantSmallBatch {
      * --compare-small-batch, 3072x1024): 4 tokens (a half-width group, {@link #HALF_GROUP}) 1.24x
      * (Q6_K 1.09x, the cold LM head 1.26x; 0.84x and 0.91x when 4 tokens paid for 8), 3 tokens
      * 0.86x (0.92x), 8 1.5-1.7x; rows of 2048-3072 weights gain more since passes keep each
-     * block's activations in L1. At 256 bits ({@link KQuantSmallBatch256}, -XX:UseAVX=2): Q4_K 5 tokens 0.69x, 6 0.96x,
-     * 7 1.13x, 8 1.26x; Q6_K 5 tokens 1.54x, 8 2.2x (its integer kernel is the slower one there).
-     * {@code jllm.smallBatch.minTokens} overrides it.
+     * block's activations in L1. At 256 bits ({@link KQuantSmallBatch256}, -XX:UseAVX=2): Q4_K
+     * 5 tokens 0.69x, 6 0.96x, 7 1.13x, 8 1.26x; Q6_K 5 tokens 1.54x, 8 2.2x (its integer kernel
+     * is the slower one there). {@code jllm.smallBatch.minTokens} overrides it.
      */
     private static volatile int minTokens = Math.max(1, Integer.getInteger("jllm.smallBatch.minTokens",
             Simd.WIDE ? 4 : 6));
