@@ -65,7 +65,7 @@ final class KQuantSmallBatch {
     /** Rows per pass. */
     static final int PASS_ROWS = ROWS * TRIPLES;
     /** Floats per block and token group in the activation layout. */
-    private static final int GROUP_BLOCK = 256 * GROUP;
+    static final int GROUP_BLOCK = 256 * GROUP;
     /**
      * The smallest batch this path takes; smaller ones run token by token on the integer kernels,
      * which need no padding. Measured in one JVM against token by token (cputime
@@ -102,7 +102,7 @@ final class KQuantSmallBatch {
     private static final VectorShuffle<Integer> QH_LO = VectorShuffle.fromOp(IS, j -> j % 8);
     private static final VectorShuffle<Integer> QH_HI = VectorShuffle.fromOp(IS, j -> 8 + j % 8);
     /** The bits of the float 2^23: or-ed with an integer q below 2^23, they make the float 2^23 + q. */
-    private static final int MAGIC = 0x4B000000;
+    static final int MAGIC = 0x4B000000;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 

@@ -25,7 +25,7 @@ final class KQuantSmallBatch256 {
     /** Rows per fold. */
     static final int ROWS = 2;
     private static final int PASS_ROWS = KQuantSmallBatch.PASS_ROWS;
-    private static final int GROUP_BLOCK = 256 * GROUP;
+    private static final int GROUP_BLOCK = KQuantSmallBatch.GROUP_BLOCK;
 
     /** Per lane j: 8*(j%4), the byte of an int a Q4_K min comes from. */
     private static final IntVector QUARTER_SHIFT = IntVector.fromArray(IS, new int[] {0, 8, 16, 24, 0, 8, 16, 24}, 0);
@@ -37,8 +37,7 @@ final class KQuantSmallBatch256 {
      */
     private static final IntVector Q6_SCALE_LO = IntVector.fromArray(IS, new int[] {24, 24, 24, 24, 16, 16, 16, 16}, 0);
     private static final IntVector Q6_SCALE_HI = IntVector.fromArray(IS, new int[] {8, 8, 8, 8, 0, 0, 0, 0}, 0);
-    /** See {@link KQuantSmallBatch}: or-ed with q below 2^23 it makes the float 2^23 + q. */
-    private static final int MAGIC = 0x4B000000;
+    private static final int MAGIC = KQuantSmallBatch.MAGIC;
 
     private KQuantSmallBatch256() {
     }
