@@ -37,9 +37,10 @@ public final class CpuTimeCommand implements Callable<Integer> {
             description = "measurements, median reported (default ${DEFAULT-VALUE})")
     int rounds;
 
-    @Option(names = "--compare-small-batch", description = "Alternate rounds between the K-quant small-batch "
-            + "kernel and the token-by-token one in this JVM (speed differs more between JVMs than between them); "
-            + "reports both and the median per-round ratio.")
+    @Option(names = "--compare-small-batch", description = "Alternate rounds between the batched paths for "
+            + "small batches (the K-quant small-batch kernel; for Q8_0/Q4_0 their GEMM) and the token-by-token kernel "
+            + "in this JVM (speed differs more between JVMs than between them); reports both and the median "
+            + "per-round ratio.")
     boolean compareSmallBatch;
 
     private static long sink;
@@ -71,11 +72,13 @@ public final class CpuTimeCommand implements Callable<Integer> {
             float[] y = new float[batch * rows];
             // the engine's threshold, read by setting it: each measurement sets its own below
             int defaultMin = SimdKernels.smallBatchMinTokens(Integer.MAX_VALUE);
+            int defaultGemm32 = SimdKernels.block32GemmMinTokens(Integer.MAX_VALUE);
             int variants = compareSmallBatch ? 2 : 1;
             long warm = System.nanoTime();
             while (System.nanoTime() - warm < 4_000_000_000L * variants) {
                 for (int v = 0; v < variants; v++) {
                     SimdKernels.smallBatchMinTokens(v == 0 ? defaultMin : Integer.MAX_VALUE);
+                    SimdKernels.block32GemmMinTokens(v == 0 ? defaultGemm32 : Integer.MAX_VALUE);
                     SimdKernels.INSTANCE.quantize(type, x, batch, cols, a);
                     for (int i = 0; i < 20; i++) {
                         kernel.matmul(w, 0, rows, a, y, rows);
@@ -89,6 +92,7 @@ public final class CpuTimeCommand implements Callable<Integer> {
             for (int r = 0; r < rounds; r++) {
                 for (int v = 0; v < variants; v++) {
                     SimdKernels.smallBatchMinTokens(v == 0 ? defaultMin : Integer.MAX_VALUE);
+                    SimdKernels.block32GemmMinTokens(v == 0 ? defaultGemm32 : Integer.MAX_VALUE);
                     SimdKernels.INSTANCE.quantize(type, x, batch, cols, a);
                     long c0 = threads.getCurrentThreadCpuTime();
                     long cal0 = calibrate(20_000_000L);
@@ -111,6 +115,7 @@ public final class CpuTimeCommand implements Callable<Integer> {
                 ratios[r] = compareSmallBatch ? cycles[1][r] / cycles[0][r] : Double.NaN;
             }
             SimdKernels.smallBatchMinTokens(defaultMin);
+            SimdKernels.block32GemmMinTokens(defaultGemm32);
             Arrays.sort(gbs);
             Arrays.sort(ratios);
             for (int v = 0; v < variants; v++) {

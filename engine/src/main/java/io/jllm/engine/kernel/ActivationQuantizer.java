@@ -93,8 +93,12 @@ public final class ActivationQuantizer {
                 for (int b = 0; b < n / 32; b++) {
                     quantizeQ8_0Block(x, b, out);
                 }
-                Q8_0Kernel.layoutActivations(out, 0, n / 32);
-                Q4_0Kernel.layoutActivations(out, 0, n / 32);
+                if (Block32Gemm.suits(tokens)) {
+                    Block32Gemm.layoutActivations(out, tokens, cols);
+                } else {
+                    Q8_0Kernel.layoutActivations(out, 0, n / 32);
+                    Q4_0Kernel.layoutActivations(out, 0, n / 32);
+                }
             }
             case Q8_K -> {
                 for (int b = 0; b < n / 256; b++) {

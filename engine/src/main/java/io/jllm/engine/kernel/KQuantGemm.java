@@ -167,7 +167,7 @@ final class KQuantGemm {
             int real = Math.min(TILE_TOKENS, tokens - t0);
             // position-major within the tile: contiguous writes, reads from TILE_TOKENS rows at once
             for (int i = 0; i < cols; i++) {
-                int dst = (g * cols + i) * TILE_TOKENS;
+                int dst = Activations.YT_PAD + (g * cols + i) * TILE_TOKENS;
                 int src = t0 * cols + (i & ~255) + WEIGHT_AT[i & 255];
                 for (int j = 0; j < real; j++) {
                     yT[dst + j] = a.qs[src + j * cols];
@@ -309,7 +309,7 @@ final class KQuantGemm {
                 FloatVector s70 = FloatVector.zero(FS);
                 FloatVector s71 = s70;
                 for (int p = first; p < first + 8; p++) {
-                    int at = (gBase + p) * tt;
+                    int at = Activations.YT_PAD + (gBase + p) * tt;
                     int bt = at + second * tt;
                     int wa = wOff + p * 8;
                     int wb = wa + second * 8;
@@ -410,7 +410,7 @@ final class KQuantGemm {
                 FloatVector s30 = FloatVector.zero(FS);
                 FloatVector s31 = s30;
                 for (int p = first; p < first + 8; p++) {
-                    int at = (gBase + p) * tt;
+                    int at = Activations.YT_PAD + (gBase + p) * tt;
                     int bt = at + second * tt;
                     int wa = wOff + p * 4;
                     int wb = wa + second * 4;

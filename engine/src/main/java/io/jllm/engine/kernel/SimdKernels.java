@@ -49,6 +49,9 @@ public final class SimdKernels implements KernelSet {
 
     @Override
     public BatchGranularity batchGranularity(GgmlType type) {
+        if (type == GgmlType.Q8_0 || type == GgmlType.Q4_0) {
+            return new BatchGranularity(Block32Gemm.minTokens(), Block32Gemm.TILE_TOKENS);
+        }
         if (type != GgmlType.Q4_K && type != GgmlType.Q6_K) {
             return BatchGranularity.LINEAR;
         }
@@ -66,6 +69,15 @@ public final class SimdKernels implements KernelSet {
      */
     public static int smallBatchMinTokens(int tokens) {
         return KQuantSmallBatch.minTokens(tokens);
+    }
+
+    /**
+     * The smallest Q8_0/Q4_0 batch that takes the batched path ({@link Block32Gemm}) instead of
+     * running token by token ({@code -Djllm.gemm32.minTokens}); returns the previous value. As
+     * {@link #smallBatchMinTokens}: for benchmarks, between forward passes.
+     */
+    public static int block32GemmMinTokens(int tokens) {
+        return Block32Gemm.minTokens(tokens);
     }
 
     @Override
@@ -114,6 +126,11 @@ public final class SimdKernels implements KernelSet {
                     MatMulKernel kernel = INSTANCE.matmul(types[i]);
                     INSTANCE.quantize(types[i], x, 1, cols, one);
                     kernel.matmul(weights[i], 0, rows, one, y, rows);
+                    if (types[i] == GgmlType.Q8_0 || types[i] == GgmlType.Q4_0) {
+                        int tokens = Math.min(batch, Math.max(Block32Gemm.minTokens(), Block32Gemm.TILE_TOKENS));
+                        INSTANCE.quantize(types[i], x, tokens, cols, many);
+                        kernel.matmul(weights[i], 0, rows, many, y, rows);
+                    }
                     if (types[i] == GgmlType.Q4_K || types[i] == GgmlType.Q6_K) {
                         INSTANCE.quantize(types[i], x, batch, cols, many);
                         kernel.matmul(weights[i], 0, rows, many, y, rows);

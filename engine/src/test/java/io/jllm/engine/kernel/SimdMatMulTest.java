@@ -25,7 +25,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (Surefire runs this class at the machine's widest vectors and again at 256 bits.)
  */
 class SimdMatMulTest {
-    // 33 takes the GEMM at 256 bits, 257 at 512 (where the small-batch kernel takes 5-255)
+    // K-quants: 33 takes the GEMM at 256 bits, 257 at 512 (where the small-batch kernel takes 4-255);
+    // Q8_0/Q4_0: 31 and more take their GEMM at 512 bits, 33 and more at 256
     private static final int[] BATCHES = {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17, 31, 33, 257};
 
     @BeforeAll
@@ -118,6 +119,25 @@ class SimdMatMulTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("types")
+    void oneThreadMovesBetweenRowLengthsInItsBatchedPaths(GgmlType type) {
+        // per-thread scratch sized for one row length must be grown for the next, whichever comes first
+        int tokens = 260;
+        for (int cols : new int[] {512, 1024, 3072, 512, 2048}) {
+            try (Arena arena = Arena.ofConfined()) {
+                WeightTensor w = RandomWeights.matrix(type, 6, cols, cols, arena);
+                float[] x = KernelFixtures.activations(tokens * cols, cols + 1L);
+                Activations a = KernelFixtures.simd(type, x, tokens, cols);
+                float[] expected = new float[tokens * 6];
+                float[] actual = new float[tokens * 6];
+                ReferenceKernels.INSTANCE.matmul(type).matmul(w, 0, 6, a, expected, 6);
+                SimdKernels.INSTANCE.matmul(type).matmul(w, 0, 6, a, actual, 6);
+                assertSameBits(expected, actual, type + " 6x" + cols + " batch " + tokens + " after other lengths");
+            }
+        }
+    }
+
     static Stream<GgmlType> types() {
         return Stream.of(GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.F32, GgmlType.F16,
                 GgmlType.BF16);
@@ -128,8 +148,10 @@ class SimdMatMulTest {
     void zeroAndExtremeActivationsStillMatch(GgmlType type) {
         int rows = 6;
         int cols = 512;
+        // the last input is the others side by side, 41 tokens: every type's batched path
         List<float[]> inputs = List.of(new float[2 * cols], scaled(cols, 1e30f), scaled(cols, 1e-30f),
-                mixed(cols));
+                mixed(cols), repeated(cols, 41, new float[cols], scaled(cols, 1e30f), scaled(cols, 1e-30f),
+                        mixed(cols)));
         try (Arena arena = Arena.ofConfined()) {
             WeightTensor w = RandomWeights.matrix(type, rows, cols, 5, arena);
             for (float[] x : inputs) {
@@ -186,6 +208,21 @@ class SimdMatMulTest {
         float[] x = KernelFixtures.activations(2 * cols, 3);
         for (int i = 0; i < x.length; i++) {
             x[i] *= scale;
+        }
+        return x;
+    }
+
+    /** {@code tokens} rows of {@code cols}, taken from the given inputs' rows in turn. */
+    private static float[] repeated(int cols, int tokens, float[]... inputs) {
+        List<float[]> rows = new java.util.ArrayList<>();
+        for (float[] in : inputs) {
+            for (int t = 0; t < in.length / cols; t++) {
+                rows.add(Arrays.copyOfRange(in, t * cols, (t + 1) * cols));
+            }
+        }
+        float[] x = new float[tokens * cols];
+        for (int t = 0; t < tokens; t++) {
+            System.arraycopy(rows.get(t % rows.size()), 0, x, t * cols, cols);
         }
         return x;
     }
