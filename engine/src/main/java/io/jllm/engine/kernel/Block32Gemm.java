@@ -25,7 +25,8 @@ import jdk.incubator.vector.VectorSpecies;
  * runs 16 products per fold, which is why {@link KQuantGemm} stores its sums and folds later instead.
  * The tile is {@link #TILE_ROWS} rows x 2 token vectors: per block and lane, four positions of two
  * activation loads each, one broadcast per row and position, and {@code 10 * TILE_ROWS} fma.
- * The dequantized rows are interleaved ({@code position * TILE_ROWS + row}) as in {@link KQuantGemm}.
+ * Weights and activations share one position order ({@link #position}); the dequantized rows are
+ * interleaved ({@code position * TILE_ROWS + row}) as in {@link KQuantGemm}.
  */
 final class Block32Gemm {
     static final VectorSpecies<Float> FS = KQuantGemm.FS;
