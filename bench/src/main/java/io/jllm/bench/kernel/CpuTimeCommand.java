@@ -67,7 +67,9 @@ public final class CpuTimeCommand implements Callable<Integer> {
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) random.nextGaussian();
             }
-            Activations a = new Activations(batch * cols);
+            // sized as the engine sizes its buffers (most tokens per step x widest row), so they are
+            // allocated as in a real run: under G1 the transposed activations get a region of their own
+            Activations a = new Activations(Math.max(batch * cols, 512 * 3072));
             MatMulKernel kernel = SimdKernels.INSTANCE.matmul(type);
             float[] y = new float[batch * rows];
             // the engine's threshold, read by setting it: each measurement sets its own below

@@ -22,7 +22,7 @@ import io.jllm.gguf.GgmlType;
  */
 public final class Activations {
     /**
-     * Where {@link #yT}'s data starts: 12 floats on, so that the GEMMs' 64-byte vectors start cache
+     * Where {@link #yT}'s data starts: 12 floats on, so that the GEMMs' (and the small-batch kernel's) 64-byte vectors start cache
      * lines where the array's elements start 16 bytes into one (the usual 64-bit array header).
      * That holds for an array of this size under G1 (the launcher's collector), which gives any
      * array over half a region a region of its own; elsewhere the loads are merely unaligned, as
@@ -64,7 +64,8 @@ public final class Activations {
     final float[] yT;
     /**
      * Q8_K quants as floats in {@link KQuantSmallBatch}'s two lane-ordered layouts (batches of a few
-     * tokens); grown on first use of a size (once per engine: the warm-up reaches the largest).
+     * tokens), from {@link #YT_PAD} on: {@link #yT} itself, or grown on first use of a size where
+     * that is too short.
      */
     float[] smallBatch = new float[0];
     /** Q8_K scales transposed likewise, or for {@link Block32Gemm} its Q8_0 scales (and {@link #yT} its quants). */
@@ -95,10 +96,14 @@ public final class Activations {
         this.ksT = new float[2 * (capacity / 16) + 2];
     }
 
-    /** {@link #smallBatch}, at least {@code floats} long. */
+    /**
+     * {@link #smallBatch}, at least {@code YT_PAD + floats} long: {@link #yT} where that is long
+     * enough (a batch takes either the small-batch path or the GEMM, never both), so that its
+     * vectors are aligned as {@link #YT_PAD} says; else an array of its own.
+     */
     float[] smallBatch(int floats) {
-        if (smallBatch.length < floats) {
-            smallBatch = new float[floats];
+        if (smallBatch.length < YT_PAD + floats) {
+            smallBatch = yT.length >= YT_PAD + floats ? yT : new float[YT_PAD + floats];
         }
         return smallBatch;
     }

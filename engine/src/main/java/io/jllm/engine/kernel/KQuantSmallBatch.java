@@ -189,7 +189,7 @@ final class KQuantSmallBatch {
 
     /**
      * The quants of every token as floats in both weight types' layouts, in {@link Activations#smallBatch}:
-     * Q4_K's at 0, Q6_K's after the whole padded batch; within each, position
+     * Q4_K's at {@link Activations#YT_PAD}, Q6_K's after the whole padded batch; within each, position
      * {@code (((g*blocks + b)*16 + s)*GROUP + t)*16 + lane} for token {@code g*GROUP + t}, so one
      * step of a group's tokens is 8 consecutive vectors. Padding tokens repeat the last real one
      * (any finite values do: their results are never stored).
@@ -203,9 +203,9 @@ final class KQuantSmallBatch {
                 int token = Math.min(g * GROUP + t, tokens - 1);
                 for (int b = 0; b < blocks; b++) {
                     if (Simd.WIDE) {
-                        layoutBlock(a.qs, token * cols + b * 256, yT, (g * blocks + b) * GROUP_BLOCK + t * 16, q6);
+                        layoutBlock(a.qs, token * cols + b * 256, yT, Activations.YT_PAD + (g * blocks + b) * GROUP_BLOCK + t * 16, q6);
                     } else {
-                        layoutBlockTable(a.qs, token * cols + b * 256, yT, (g * blocks + b) * GROUP_BLOCK + t * 16, q6);
+                        layoutBlockTable(a.qs, token * cols + b * 256, yT, Activations.YT_PAD + (g * blocks + b) * GROUP_BLOCK + t * 16, q6);
                     }
                 }
             }
@@ -278,7 +278,7 @@ final class KQuantSmallBatch {
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
         long blockBytes = q4k ? Q4KKernel.BLOCK_BYTES : Q6KKernel.BLOCK_BYTES;
-        int yOff = q4k ? 0 : paddedTokens(tokens) * cols;
+        int yOff = Activations.YT_PAD + (q4k ? 0 : paddedTokens(tokens) * cols);
         int unit = Simd.WIDE ? ROWS : KQuantSmallBatch256.ROWS;
         for (int row = r0; row < r1; row += PASS_ROWS) {
             // past the last row the last triple (pair) repeats it: computed again, stored once

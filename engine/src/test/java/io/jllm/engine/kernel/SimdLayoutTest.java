@@ -43,7 +43,7 @@ class SimdLayoutTest {
             for (int b = 0; b < blocks; b++) {
                 for (int s = 0; s < 16; s++) {
                     for (int lane = 0; lane < 16; lane++) {
-                        int at = (((g * blocks + b) * 16 + s) * group + t) * 16 + lane;
+                        int at = Activations.YT_PAD + (((g * blocks + b) * 16 + s) * group + t) * 16 + lane;
                         int src = real * cols + b * 256;
                         String where = "token " + token + " block " + b + " step " + s + " lane " + lane;
                         assertEquals(a.qs[src + KQuantSmallBatch.Q4K_AT[s * 16 + lane]], a.smallBatch[at], "Q4_K " + where);
