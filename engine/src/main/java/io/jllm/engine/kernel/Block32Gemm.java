@@ -24,7 +24,12 @@ import jdk.incubator.vector.VectorSpecies;
  * its parity in order, four fma into {@code S_L} and one fma into {@code acc_L}. A K-quant lane
  * runs 16 products per fold, which is why {@link KQuantGemm} stores its sums and folds later instead.
  * The tile is {@link #TILE_ROWS} rows x 2 token vectors: per block and lane, four positions of two
- * activation loads each, one broadcast per row and position, and {@code 10 * TILE_ROWS} fma.
+ * activation loads each, one broadcast per row and position, and {@code 10 * TILE_ROWS} fma. At
+ * 512 bits the {@code d*dy} of each row and token vector is made in the loop from the block's two
+ * token-scale vectors and the row's {@code d}: a table of them made per tile first took 15 % of the
+ * call and 8 more loads per step, in a loop bound by its loads (one thread, 512 tokens, Q8_0 and
+ * Q4_0: 3.0-3.5 against 2.7-2.8 cycles per block and token). At 256 bits the table stays: with 16
+ * registers the products in the loop were slower (Q8_0 6.7 against 7.8).
  * Weights and activations share one position order ({@link #position}); the dequantized rows are
  * interleaved ({@code position * TILE_ROWS + row}) as in {@link KQuantGemm}.
  */
@@ -47,7 +52,8 @@ final class Block32Gemm {
      * (a half-empty tile) 0.83x at 1024x1024, 20: 1.01x (Q8_0) and 1.13x (Q4_0) at 3072x1024, 24:
      * 1.18-1.23x, 32: 1.56-1.74x, 512: 2.6-3.2x. At 256 bits (-XX:UseAVX=2) the tile is 16 tokens
      * and the crossover later: 16 tokens 0.77-0.86x, 24: 0.81-0.87x, 32: 1.04-1.16x, 64: 1.22-1.40x,
-     * 512: 1.58-1.87x.
+     * 512: 1.58-1.87x. With d*dy made in the loop (512 bits, 3072x1024): 16 tokens 0.90-0.99x, 20:
+     * 1.12-1.44x, 32: 1.91x.
      */
     private static volatile int minTokens = Math.max(1, Integer.getInteger("jllm.gemm32.minTokens",
             Simd.WIDE ? 20 : 32));
@@ -62,7 +68,7 @@ final class Block32Gemm {
         float[] weights = new float[0];
         /** Per row of the group and block: d. */
         float[] d = new float[0];
-        /** Per tile row, block and token of the tile: d*dy. */
+        /** Per tile row, block and token of the tile: d*dy (256 bits). */
         float[] ddy = new float[0];
         /** The lane accumulators of one tile: {@code ((row*2 + v)*16 + lane)*VL + token}. */
         final float[] lanes = new float[TILE_ROWS * 2 * 16 * VL];
@@ -196,11 +202,11 @@ final class Block32Gemm {
                 int g = t0 / TILE_TOKENS;
                 for (int k = 0; k < tiles; k++) {
                     int rt = rg + k * TILE_ROWS;
-                    scaleTokens(blocks, scratch.d, k * TILE_ROWS * blocks, a.dyT, g, scratch.ddy);
                     if (Simd.WIDE) {
-                        lanes4(blocks, cols, scratch.weights, k * TILE_ROWS * cols, q4, a.yT, g, scratch.ddy,
-                                scratch.lanes);
+                        lanes4(blocks, cols, scratch.weights, k * TILE_ROWS * cols, q4, a.yT, g, scratch.d,
+                                k * TILE_ROWS * blocks, a.dyT, scratch.lanes);
                     } else {
+                        scaleTokens(blocks, scratch.d, k * TILE_ROWS * blocks, a.dyT, g, scratch.ddy);
                         lanes2(blocks, cols, scratch.weights, k * TILE_ROWS * cols, q4, a.yT, g, scratch.ddy,
                                 scratch.lanes);
                     }
@@ -215,7 +221,7 @@ final class Block32Gemm {
         }
     }
 
-    /** {@code out[((row*blocks + b) * TILE_TOKENS + t]}: d*dy of the tile's rows and tokens. */
+    /** {@code out[((row*blocks + b) * TILE_TOKENS + t]}: d*dy of the tile's rows and tokens (256 bits). */
     private static void scaleTokens(int blocks, float[] d, int dOff, float[] dyT, int g, float[] out) {
         int at0 = g * blocks * TILE_TOKENS;
         for (int i = 0; i < TILE_ROWS; i++) {
@@ -236,11 +242,10 @@ final class Block32Gemm {
      * lane, over the blocks of its parity, four positions of two activation loads and four
      * broadcast weights make the exact lane sums, each folded with its d*dy at once.
      */
-    private static void lanes4(int blocks, int cols, float[] wq, int wOff, boolean q4, float[] yT, int g, float[] ddy,
-            float[] lanes) {
+    private static void lanes4(int blocks, int cols, float[] wq, int wOff, boolean q4, float[] yT, int g, float[] d,
+            int dOff, float[] dyT, float[] lanes) {
         int tt = TILE_TOKENS;
         int gBase = g * cols;
-        int rowDdy = blocks * tt;
         for (int lane = 0; lane < 16; lane++) {
             int l = lane & 7;
             int parity = lane >> 3;
@@ -262,7 +267,8 @@ final class Block32Gemm {
             int bt0 = at0 + second * tt;
             int wa0 = wOff + first * 4;
             int wb0 = wa0 + second * 4;
-            int di0 = parity * tt;
+            int di0 = (g * blocks + parity) * tt;
+            int d0 = dOff + parity;
             for (int bb = 0; bb < nb; bb++) {
                 int at = at0 + bb * (2 * TILE_TOKENS);
                 int bt = bt0 + bb * (2 * TILE_TOKENS);
@@ -279,38 +285,46 @@ final class Block32Gemm {
                 FloatVector y6 = FloatVector.fromArray(FS, yT, bt + tt);
                 FloatVector y7 = FloatVector.fromArray(FS, yT, bt + tt + VL);
                 int di = di0 + bb * (2 * TILE_TOKENS);
+                // d*dy made here (d of each row, dy of the block's tokens): as the reference, one product
+                FloatVector dy0 = FloatVector.fromArray(FS, dyT, di);
+                FloatVector dy1 = FloatVector.fromArray(FS, dyT, di + VL);
+                int db = d0 + 2 * bb;
+                float e0 = d[db];
+                float e1 = d[db + blocks];
+                float e2 = d[db + 2 * blocks];
+                float e3 = d[db + 3 * blocks];
                 FloatVector w0 = FloatVector.broadcast(FS, wq[wa]);
                 FloatVector w1 = FloatVector.broadcast(FS, wq[wa + 4]);
                 FloatVector w2 = FloatVector.broadcast(FS, wq[wb]);
                 FloatVector w3 = FloatVector.broadcast(FS, wq[wb + 4]);
                 a00 = w3.fma(y6, w2.fma(y4, w1.fma(y2, w0.mul(y0))))
-                        .fma(FloatVector.fromArray(FS, ddy, di), a00);
+                        .fma(dy0.mul(e0), a00);
                 a01 = w3.fma(y7, w2.fma(y5, w1.fma(y3, w0.mul(y1))))
-                        .fma(FloatVector.fromArray(FS, ddy, di + VL), a01);
+                        .fma(dy1.mul(e0), a01);
                 w0 = FloatVector.broadcast(FS, wq[wa + 1]);
                 w1 = FloatVector.broadcast(FS, wq[wa + 5]);
                 w2 = FloatVector.broadcast(FS, wq[wb + 1]);
                 w3 = FloatVector.broadcast(FS, wq[wb + 5]);
                 a10 = w3.fma(y6, w2.fma(y4, w1.fma(y2, w0.mul(y0))))
-                        .fma(FloatVector.fromArray(FS, ddy, di + rowDdy), a10);
+                        .fma(dy0.mul(e1), a10);
                 a11 = w3.fma(y7, w2.fma(y5, w1.fma(y3, w0.mul(y1))))
-                        .fma(FloatVector.fromArray(FS, ddy, di + rowDdy + VL), a11);
+                        .fma(dy1.mul(e1), a11);
                 w0 = FloatVector.broadcast(FS, wq[wa + 2]);
                 w1 = FloatVector.broadcast(FS, wq[wa + 6]);
                 w2 = FloatVector.broadcast(FS, wq[wb + 2]);
                 w3 = FloatVector.broadcast(FS, wq[wb + 6]);
                 a20 = w3.fma(y6, w2.fma(y4, w1.fma(y2, w0.mul(y0))))
-                        .fma(FloatVector.fromArray(FS, ddy, di + 2 * rowDdy), a20);
+                        .fma(dy0.mul(e2), a20);
                 a21 = w3.fma(y7, w2.fma(y5, w1.fma(y3, w0.mul(y1))))
-                        .fma(FloatVector.fromArray(FS, ddy, di + 2 * rowDdy + VL), a21);
+                        .fma(dy1.mul(e2), a21);
                 w0 = FloatVector.broadcast(FS, wq[wa + 3]);
                 w1 = FloatVector.broadcast(FS, wq[wa + 7]);
                 w2 = FloatVector.broadcast(FS, wq[wb + 3]);
                 w3 = FloatVector.broadcast(FS, wq[wb + 7]);
                 a30 = w3.fma(y6, w2.fma(y4, w1.fma(y2, w0.mul(y0))))
-                        .fma(FloatVector.fromArray(FS, ddy, di + 3 * rowDdy), a30);
+                        .fma(dy0.mul(e3), a30);
                 a31 = w3.fma(y7, w2.fma(y5, w1.fma(y3, w0.mul(y1))))
-                        .fma(FloatVector.fromArray(FS, ddy, di + 3 * rowDdy + VL), a31);
+                        .fma(dy1.mul(e3), a31);
             }
             int at = lane * VL;
             int run = 16 * VL;
