@@ -43,8 +43,6 @@ final class Block32Gemm {
      * registers; 2 rows take 8 of AVX2's 16.
      */
     static final int TILE_ROWS = Simd.WIDE ? 4 : 2;
-    /** Dequantized weights kept per group of row tiles, in KiB, as {@link KQuantGemm#GROUP_KIB}. */
-    static final int GROUP_KIB = KQuantGemm.GROUP_KIB;
 
     /**
      * The smallest batch this path takes; {@code jllm.gemm32.minTokens} overrides it. One thread,
@@ -82,15 +80,16 @@ final class Block32Gemm {
                 weights = new float[rows * cols];
                 d = new float[rows * cols / 32];
             }
-            if (ddy.length < TILE_ROWS * cols / 32 * TILE_TOKENS) {
+            // the d*dy table serves the 256-bit kernel only (lanes4 makes its products in the loop)
+            if (!Simd.WIDE && ddy.length < TILE_ROWS * cols / 32 * TILE_TOKENS) {
                 ddy = new float[TILE_ROWS * cols / 32 * TILE_TOKENS];
             }
         }
     }
 
-    /** Row tiles per group for rows of {@code cols} weights. */
+    /** Row tiles per group for rows of {@code cols} weights, sized as {@link KQuantGemm}'s. */
     static int groupTiles(int cols) {
-        return Math.max(1, Math.min(64, GROUP_KIB * 1024 / (TILE_ROWS * cols * Float.BYTES)));
+        return KQuantGemm.groupTiles(cols, TILE_ROWS);
     }
 
     /** Whether a batch of {@code tokens} takes this path. */

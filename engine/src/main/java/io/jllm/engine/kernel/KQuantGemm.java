@@ -124,7 +124,12 @@ final class KQuantGemm {
 
     /** Row tiles per group for rows of {@code cols} weights (see {@link #GROUP_KIB}). */
     static int groupTiles(int cols) {
-        return Math.max(1, Math.min(64, GROUP_KIB * 1024 / (TILE_ROWS * cols * Float.BYTES)));
+        return groupTiles(cols, TILE_ROWS);
+    }
+
+    /** Tiles of {@code tileRows} dequantized rows of {@code cols} floats that fit {@link #GROUP_KIB} (1 to 64). */
+    static int groupTiles(int cols, int tileRows) {
+        return Math.max(1, Math.min(64, GROUP_KIB * 1024 / (tileRows * cols * Float.BYTES)));
     }
 
     private static int[] weightAt() {
