@@ -10,6 +10,8 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -106,26 +108,50 @@ public final class SyntheticModels {
         }
     }
 
+    /** Versions of a model besides the current one that are kept while they are under a day old. */
+    static final int RECENT_VERSIONS_KEPT = 2;
+
     /**
      * Every code change writes the cached models anew under a new hash; this removes the same model's
-     * files from other versions once they are a day old, and the same model's temporary files a
-     * writer left when it was killed mid-write (a server stopped while it made its demo model).
-     * Younger ones are left alone: another checkout's tests may be using or writing them right now.
+     * files from other versions once they are a day old, all but the {@link #RECENT_VERSIONS_KEPT}
+     * newest of the younger ones, and the same model's temporary files a writer left when it was
+     * killed mid-write (a server stopped while it made its demo model). The newest other versions are
+     * left alone: another checkout's tests may be using them right now, as may a younger temporary
+     * file be being written. (A day's grace alone let a day of kernel work, a new hash per build and
+     * 1.4 GB per full-size set, fill a 70 GB disk.)
      */
     private static void deleteStaleVersions(Path dir, Path current) {
         String name = current.getFileName().toString();
         String prefix = name.substring(0, name.lastIndexOf('-') + 1);
         long dayAgo = System.currentTimeMillis() - 24 * 3600 * 1000L;
         try (var files = Files.list(dir)) {
+            List<Path> versions = new ArrayList<>();
             for (Path f : files.toList()) {
                 String n = f.getFileName().toString();
-                if (n.startsWith(prefix) && (n.endsWith(".gguf") || n.endsWith(".partial")) && !f.equals(current)
-                        && Files.getLastModifiedTime(f).toMillis() < dayAgo) {
-                    Files.deleteIfExists(f);
+                if (!n.startsWith(prefix) || f.equals(current)) {
+                    continue;
                 }
+                long modified = Files.getLastModifiedTime(f).toMillis();
+                if ((n.endsWith(".gguf") || n.endsWith(".partial")) && modified < dayAgo) {
+                    Files.deleteIfExists(f);
+                } else if (n.endsWith(".gguf")) {
+                    versions.add(f);
+                }
+            }
+            versions.sort(Comparator.comparingLong(SyntheticModels::modifiedMillis).reversed());
+            for (Path old : versions.subList(Math.min(RECENT_VERSIONS_KEPT, versions.size()), versions.size())) {
+                Files.deleteIfExists(old);
             }
         } catch (IOException e) {
             // Housekeeping only: a file we cannot list or delete costs disk space, nothing else.
+        }
+    }
+
+    private static long modifiedMillis(Path f) {
+        try {
+            return Files.getLastModifiedTime(f).toMillis();
+        } catch (IOException e) {
+            return 0; // gone meanwhile: oldest, so deleted (or found gone) first
         }
     }
 

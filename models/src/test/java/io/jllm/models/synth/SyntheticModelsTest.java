@@ -91,6 +91,40 @@ class SyntheticModelsTest {
     }
 
     @Test
+    void writingANewVersionKeepsOnlyTheNewestRecentVersions() throws IOException {
+        long seed = System.nanoTime() & Long.MAX_VALUE; // a model no earlier run has cached
+        Path cacheDir = Path.of(System.getProperty("java.io.tmpdir"), "jllm-models");
+        Files.createDirectories(cacheDir);
+        // four versions from the last hour, newest first: a busy day of rebuilt jars
+        List<Path> versions = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Path p = cacheDir.resolve("tiny-f32-" + seed + "-00000000000" + i + ".gguf");
+            Files.writeString(p, "old");
+            Files.setLastModifiedTime(p, java.nio.file.attribute.FileTime.fromMillis(
+                    System.currentTimeMillis() - (i + 1) * 60_000L));
+            versions.add(p);
+        }
+        Path writing = cacheDir.resolve("tiny-f32-" + seed + "-000000000003.gguf789.partial");
+        Files.writeString(writing, "old");
+        Path written = SyntheticModels.cached(ModelPreset.TINY, Ftype.F32, seed);
+        try {
+            assertEquals(2, SyntheticModels.RECENT_VERSIONS_KEPT);
+            assertTrue(Files.exists(versions.get(0)) && Files.exists(versions.get(1)),
+                    "the two newest other versions may be in use by other checkouts");
+            assertTrue(Files.notExists(versions.get(2)) && Files.notExists(versions.get(3)),
+                    "older versions beyond those are removed though under a day old");
+            assertTrue(Files.exists(writing), "a recent temporary file may still be being written");
+        } finally {
+            List<Path> all = new ArrayList<>(versions);
+            all.add(writing);
+            all.add(written);
+            for (Path p : all) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    @Test
     void writingANewVersionRemovesDayOldVersionsOfTheSameModelOnly() throws IOException {
         long seed = System.nanoTime() & Long.MAX_VALUE; // a model no earlier run has cached
         Path cacheDir = Path.of(System.getProperty("java.io.tmpdir"), "jllm-models");
