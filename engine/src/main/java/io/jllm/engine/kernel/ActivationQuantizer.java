@@ -106,10 +106,13 @@ public final class ActivationQuantizer {
                 }
                 // the integer kernels' layouts for single tokens, the small-batch kernel's for a few
                 // tokens, the GEMM's for large batches
-                boolean gemm = KQuantGemm.suits(tokens);
+                boolean rowGemm = KQuantRowGemm.suits(tokens);
+                boolean gemm = !rowGemm && KQuantGemm.suits(tokens);
                 boolean small = KQuantSmallBatch.suits(tokens);
-                Q4KKernel.layoutActivations(out, 0, n / 256, !gemm && !small);
-                if (gemm) {
+                Q4KKernel.layoutActivations(out, 0, n / 256, !rowGemm && !gemm && !small);
+                if (rowGemm) {
+                    KQuantRowGemm.layoutActivations(out, tokens, cols);
+                } else if (gemm) {
                     KQuantGemm.layoutActivations(out, tokens, cols);
                 } else if (small) {
                     KQuantSmallBatch.layoutActivations(out, tokens, cols);

@@ -554,7 +554,7 @@ final class KQuantGemm {
      * Row {@code q*scale} values of Q4_K blocks in natural weight order, and per block d, dmin and
      * the eight mins at {@code scales[sOff + 10*b ..]}.
      */
-    private static void dequantizeQ4K(MemorySegment w, long row, int blocks, float[] out, int off, float[] scales,
+    static void dequantizeQ4K(MemorySegment w, long row, int blocks, float[] out, int off, float[] scales,
             int sOff) {
         for (int b = 0; b < blocks; b++) {
             long blk = row + (long) b * Q4KKernel.BLOCK_BYTES;
@@ -585,7 +585,7 @@ final class KQuantGemm {
     }
 
     /** Row {@code (q-32)*scale} values of Q6_K blocks in natural weight order, and per block d. */
-    private static void dequantizeQ6K(MemorySegment w, long row, int blocks, float[] out, int off, float[] scales,
+    static void dequantizeQ6K(MemorySegment w, long row, int blocks, float[] out, int off, float[] scales,
             int sOff) {
         for (int b = 0; b < blocks; b++) {
             long blk = row + (long) b * Q6KKernel.BLOCK_BYTES;

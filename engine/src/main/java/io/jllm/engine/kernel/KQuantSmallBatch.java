@@ -169,7 +169,7 @@ final class KQuantSmallBatch {
      * the layouts, and the kernels, which read them.
      */
     static boolean suits(int tokens) {
-        return tokens >= minTokens && !KQuantGemm.suits(tokens);
+        return tokens >= minTokens && !KQuantGemm.suits(tokens) && !KQuantRowGemm.suits(tokens);
     }
 
     /** The smallest batch this path takes. */

@@ -215,6 +215,10 @@ public final class Q4KKernel {
 
     static final MatMulKernel SIMD = (WeightTensor w, int r0, int r1, Activations a, float[] y, int stride) -> {
         a.requireSimd(GgmlType.Q8_K, w.cols());
+        if (KQuantRowGemm.suits(a.tokens())) {
+            KQuantRowGemm.q4k(w, r0, r1, a, y, stride);
+            return;
+        }
         if (KQuantGemm.suits(a.tokens())) {
             KQuantGemm.q4k(w, r0, r1, a, y, stride);
             return;

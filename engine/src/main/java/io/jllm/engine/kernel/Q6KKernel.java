@@ -184,6 +184,10 @@ public final class Q6KKernel {
 
     static final MatMulKernel SIMD = (WeightTensor w, int r0, int r1, Activations a, float[] y, int stride) -> {
         a.requireSimd(GgmlType.Q8_K, w.cols());
+        if (KQuantRowGemm.suits(a.tokens())) {
+            KQuantRowGemm.q6k(w, r0, r1, a, y, stride);
+            return;
+        }
         if (KQuantGemm.suits(a.tokens())) {
             KQuantGemm.q6k(w, r0, r1, a, y, stride);
             return;

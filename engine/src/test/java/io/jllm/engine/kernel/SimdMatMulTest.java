@@ -89,7 +89,8 @@ class SimdMatMulTest {
     @MethodSource("shapes")
     void aTokensResultDoesNotDependOnItsBatchOrTheRowRange(GgmlType type, int rows, int cols) {
         // K-quants: 12 tokens take the small-batch path (512 bits), 40 the float GEMM at 256 bits and the
-        // small-batch path at 512, 260 the GEMM at either width; single tokens the integer one
+        // small-batch path at 512, 260 the GEMM at 256 bits and the rows-in-lanes GEMM at 512; single
+        // tokens the integer one
         for (int tokens : new int[] {12, 40, 260}) {
             batchAgainstAlone(type, rows, cols, tokens);
         }
@@ -138,6 +139,31 @@ class SimdMatMulTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("types")
+    void wholeRowTilesInRangesThatStartAnywhere(GgmlType type) {
+        // the shapes above have at most 19 rows: here the GEMMs' whole tiles (32 rows for the
+        // K-quants at 512 bits) run too, from a tile-aligned start and from one that is not
+        int rows = 70;
+        int cols = 512;
+        int tokens = 260;
+        try (Arena arena = Arena.ofConfined()) {
+            WeightTensor w = RandomWeights.matrix(type, rows, cols, 70, arena);
+            float[] x = KernelFixtures.activations(tokens * cols, 71);
+            Activations a = KernelFixtures.simd(type, x, tokens, cols);
+            float[] expected = new float[tokens * rows];
+            ReferenceKernels.INSTANCE.matmul(type).matmul(w, 0, rows, a, expected, rows);
+            for (int[] range : new int[][] {{0, rows}, {3, rows}, {0, 64}}) {
+                float[] actual = expected.clone();
+                for (int t = 0; t < tokens; t++) {
+                    Arrays.fill(actual, t * rows + range[0], t * rows + range[1], Float.NaN);
+                }
+                SimdKernels.INSTANCE.matmul(type).matmul(w, range[0], range[1], a, actual, rows);
+                assertSameBits(expected, actual, type + " rows " + range[0] + ".." + range[1] + " of " + rows);
+            }
+        }
+    }
+
     static Stream<GgmlType> types() {
         return Stream.of(GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.F32, GgmlType.F16,
                 GgmlType.BF16);
@@ -148,10 +174,11 @@ class SimdMatMulTest {
     void zeroAndExtremeActivationsStillMatch(GgmlType type) {
         int rows = 6;
         int cols = 512;
-        // the last input is the others side by side, 41 tokens: every type's batched path
+        // the last inputs are the others side by side, 41 and 260 tokens: every type's batched paths
         List<float[]> inputs = List.of(new float[2 * cols], scaled(cols, 1e30f), scaled(cols, 1e-30f),
                 mixed(cols), repeated(cols, 41, new float[cols], scaled(cols, 1e30f), scaled(cols, 1e-30f),
-                        mixed(cols)));
+                        mixed(cols)),
+                repeated(cols, 260, new float[cols], scaled(cols, 1e30f), scaled(cols, 1e-30f), mixed(cols)));
         try (Arena arena = Arena.ofConfined()) {
             WeightTensor w = RandomWeights.matrix(type, rows, cols, 5, arena);
             for (float[] x : inputs) {

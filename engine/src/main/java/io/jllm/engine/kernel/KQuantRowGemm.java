@@ -1,0 +1,468 @@
+package io.jllm.engine.kernel;
+
+import io.jllm.engine.model.WeightTensor;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The K-quant batch (prefill) path at 512 bits with rows, not tokens, across the vector lanes:
+ * one vector holds a weight of 16 rows, each token's activation is broadcast to it, and a tile of
+ * 32 rows x 6 tokens keeps its 12 exact lane sums and its 12 canonical lane accumulators in
+ * registers for a whole lane of the row (ggml's and BLAS's usual register block, broadcasting the
+ * narrow side).
+ *
+ * <p>Why: {@link KQuantGemm} puts tokens in the lanes and broadcasts the weights, so each canonical
+ * lane is a loop of 8 steps that ends in 16 stores of its sums, folded in a second pass; perf put
+ * its fma loop at about half the fma ports' rate and the fold and stores at a third of the call.
+ * Here a canonical lane of one block is 16 steps in registers, folded in registers, and the
+ * lane-outer order (each lane over all blocks of the row) keeps the accumulators there too.
+ *
+ * <p>Same bits as the reference: each lane sum {@code S_L} is 16 products of exact integers below
+ * 2^24 (so exact in any order); then per block, in order, {@code acc_L = fma(d*dy, S_L, acc_L)} and
+ * (Q4_K) {@code acc_L = fma(-(dmin*dy), min_j*ksum_L, acc_L)}; then the canonical 16-lane tree,
+ * done lane-wise across accumulator vectors.
+ *
+ * <p>Layouts: the tile's weights at {@code wq[(((L*blocks + b)*8 + k)*2 + h)*32 + r]} (lane
+ * {@code L}, block {@code b}, step {@code k} of the lane's run {@code h}, row {@code r}); the
+ * activations of token tile {@code g} run by run ({@link #layoutActivations}), so that a lane's
+ * two runs over all blocks of the row are two linear streams. One flat loop over (block, step)
+ * with the fold in an {@code if} every 8 steps: a loop per block paid C2's loop entry (pre-loop,
+ * checks) every 8 steps and ran 20 % slower. Rows are gathered into the layout 16 at a time from
+ * the tile's dequantized rows; a scalar interleave, one row at a time, wrote each cache line 32
+ * times and cost more than the fma at 64 tokens.
+ *
+ * <p>Measured (one thread, hot, {@code tile} alone): 3.6 fma per ns against 5.3 for a loop of the
+ * same loads and fma without the per-block fold and reset (the fma ports' rate here).
+  */
+final class KQuantRowGemm {
+    private static final VectorSpecies<Float> FS = Simd.F512;
+    private static final int VL = 16;
+    /** Rows per tile: two vectors. */
+    static final int RT = 32;
+    /** Tokens per tile: 2 x 6 sums and 2 x 6 accumulators take 24 of AVX-512's 32 registers. */
+    static final int TT = 6;
+
+    /** The natural index (within its 256-weight block) of lane L's k-th weight, per type: [q4k ? 0 : 1][L * 16 + k]. */
+    private static final int[][] LANE_WEIGHTS = {laneWeights(true), laneWeights(false)};
+
+    /**
+     * The smallest batch this path takes ({@code -Djllm.rowGemm.minTokens}; 0 turns it off, and
+     * {@link KQuantGemm} takes these batches as at 256 bits). Below it {@link KQuantSmallBatch} is
+     * faster: dequantizing and laying out every row costs the same per call whatever the batch.
+     * One thread, calibration cycles per block and token, this path against the small-batch kernel:
+     * Q4_K 3072x1024 64 tokens 27.7 vs 22.2, 128: 22.8 vs 20.8, 256: 19.9 vs 22.9, 512: 18.3 vs
+     * 24.9 (the tokens-in-lanes GEMM: 25.1-26.1); Q4_K 1024x3072 256: 18.3 vs 30.1; Q6_K 1024x3072
+     * 512: 22.0 vs 25.3 (GEMM 26.0).
+     */
+    static final int MIN_TOKENS = Integer.getInteger("jllm.rowGemm.minTokens", 256);
+
+    /**
+     * Dequantized weights kept per group of row tiles, in KiB ({@code -Djllm.rowGemm.groupKiB}):
+     * each token tile's activations are read once per group. 1 MiB (half of this machine's L2)
+     * against 256 KiB: Q4_K 3072x1024, 512 tokens, one thread, 18.1 and 19.3 calibration cycles
+     * per block and token against 20.4.
+     */
+    static final int GROUP_KIB = Integer.getInteger("jllm.rowGemm.groupKiB", 1024);
+    /**
+     * Where the weights start in their scratch array: a G1 humongous array (this one is, at 1 MiB,
+     * with the 2 MiB regions of a heap of a few GiB) starts a region, its elements 16 bytes on, so
+     * 12 floats on the 64-byte weight loads are aligned (see {@link Activations#YT_PAD}).
+     */
+    private static final int WPAD = Activations.YT_PAD;
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private KQuantRowGemm() {
+    }
+
+    /** Whether a batch of {@code tokens} takes this path (512 bits only). */
+    static boolean suits(int tokens) {
+        return Simd.WIDE && MIN_TOKENS > 0 && tokens >= Math.max(MIN_TOKENS, TT);
+    }
+
+    private static int groupTiles(int cols) {
+        return Math.max(1, Math.min(64, GROUP_KIB * 1024 / (RT * cols * Float.BYTES)));
+    }
+
+    private static int[] laneWeights(boolean q4k) {
+        int[] out = new int[256];
+        for (int lane = 0; lane < 16; lane++) {
+            // the positions of the lane in KQuantGemm's position order: one run of 16 (Q4_K), or
+            // two runs of 8, 128 apart (Q6_K)
+            int first = q4k ? lane << 4 : ((lane & 7) << 4) | ((lane >> 3) << 3);
+            for (int k = 0; k < 16; k++) {
+                int p = q4k ? first + k : first + (k & 7) + (k >> 3) * 128;
+                out[lane * 16 + k] = KQuantGemm.WEIGHT_AT[p];
+            }
+        }
+        return out;
+    }
+
+    private static final class Scratch {
+        float[] weights = new float[0];
+        /** The tile's rows in natural order, one after another. */
+        float[] row = new float[0];
+        /** Where each of them starts, for the gathers. */
+        final int[] rowIndex = new int[RT];
+        /** Per tile row and block: d, dmin and the eight mins (as the dequantizers write them). */
+        float[] blockScales = new float[0];
+        /** Per tile, block and m, 32 rows: m = 0 d, 1 -dmin, 2..9 the mins. */
+        float[] rowScales = new float[0];
+        /** Per block, token and m, 32 rows: m = 0 d*dy, 1 -(dmin*dy). */
+        float[] tokenScales = new float[0];
+        /** The lane accumulators of one tile: (lane * 12 + rv * 6 + t) * 16. */
+        final float[] lanes = new float[16 * 2 * TT * VL];
+        final float[] out = new float[RT];
+
+        void ensure(int cols) {
+            int blocks = cols / 256;
+            int rows = groupTiles(cols) * RT;
+            if (weights.length < WPAD + rows * cols) {
+                weights = new float[WPAD + rows * cols];
+            }
+            if (rowIndex[1] != cols) {
+                // the gathers' row starts follow the row length, which changes from call to call
+                for (int i = 0; i < RT; i++) {
+                    rowIndex[i] = i * cols;
+                }
+            }
+            if (row.length < RT * cols) {
+                row = new float[RT * cols];
+                blockScales = new float[RT * blocks * 10];
+                tokenScales = new float[blocks * TT * 2 * RT];
+            }
+            if (rowScales.length < rows * blocks * 10) {
+                rowScales = new float[rows * blocks * 10];
+            }
+        }
+    }
+
+    /**
+     * Fills the activations' layout for this path in {@link Activations#yT}: the positions of
+     * {@link KQuantGemm#WEIGHT_AT}'s order in runs of 8 (every lane of either type is two runs),
+     * token {@code t} of tile {@code g} at step {@code k} of run {@code run} of block {@code b} at
+     * {@code (((g*32 + run)*blocks + b)*8 + k)*6 + t}; the Q8_K scales in {@link Activations#dyT}
+     * at {@code (g*blocks + b)*6 + t} and the per-16 sums in {@link Activations#ksT} at
+     * {@code ((g*blocks + b)*16 + L)*6 + t}; tokens padded with zeros to a whole tile.
+     */
+    static void layoutActivations(Activations a, int tokens, int cols) {
+        int blocks = cols / 256;
+        int tiles = (tokens + TT - 1) / TT;
+        float[] yT = a.yT;
+        byte[] qs = a.qs;
+        for (int g = 0; g < tiles; g++) {
+            int t0 = g * TT;
+            int real = Math.min(TT, tokens - t0);
+            for (int run = 0; run < 32; run++) {
+                for (int b = 0; b < blocks; b++) {
+                    for (int k = 0; k < 8; k++) {
+                        int dst = Activations.YT_PAD + (((g * 32 + run) * blocks + b) * 8 + k) * TT;
+                        int src = t0 * cols + b * 256 + KQuantGemm.WEIGHT_AT[run * 8 + k];
+                        for (int t = 0; t < real; t++) {
+                            yT[dst + t] = qs[src + t * cols];
+                        }
+                        for (int t = real; t < TT; t++) {
+                            yT[dst + t] = 0f;
+                        }
+                    }
+                }
+            }
+            for (int b = 0; b < blocks; b++) {
+                for (int t = 0; t < TT; t++) {
+                    boolean in = t < real;
+                    a.dyT[(g * blocks + b) * TT + t] = in ? a.scales[(t0 + t) * blocks + b] : 0f;
+                    for (int lane = 0; lane < 16; lane++) {
+                        a.ksT[((g * blocks + b) * 16 + lane) * TT + t] =
+                                in ? a.ksums[((t0 + t) * blocks + b) * 16 + lane] : 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    static void q4k(WeightTensor w, int r0, int r1, Activations a, float[] y, int stride) {
+        run(w, r0, r1, a, y, stride, true);
+    }
+
+    static void q6k(WeightTensor w, int r0, int r1, Activations a, float[] y, int stride) {
+        run(w, r0, r1, a, y, stride, false);
+    }
+
+    private static void run(WeightTensor w, int r0, int r1, Activations a, float[] y, int stride, boolean q4k) {
+        int cols = w.cols();
+        int blocks = cols / 256;
+        int tokens = a.tokens();
+        Scratch s = SCRATCH.get();
+        s.ensure(cols);
+        MemorySegment data = w.data();
+        long rowBytes = w.rowBytes();
+        int group = groupTiles(cols);
+        int[] lw = LANE_WEIGHTS[q4k ? 0 : 1];
+        for (int rg = r0; rg < r1; rg += group * RT) {
+            int tiles = Math.min(group, (r1 - rg + RT - 1) / RT);
+            for (int k = 0; k < tiles; k++) {
+                for (int i = 0; i < RT; i++) {
+                    // rows past the last repeat it: same work, stored once
+                    long row = Math.min(rg + k * RT + i, r1 - 1) * rowBytes;
+                    if (q4k) {
+                        KQuantGemm.dequantizeQ4K(data, row, blocks, s.row, i * cols, s.blockScales, i * blocks * 10);
+                    } else {
+                        KQuantGemm.dequantizeQ6K(data, row, blocks, s.row, i * cols, s.blockScales, i * blocks * 10);
+                    }
+                }
+                interleave(s.row, cols, lw, s.weights, WPAD + k * RT * cols, s.rowIndex);
+                for (int b = 0; b < blocks; b++) {
+                    for (int m = 0; m < 10; m++) {
+                        int at = ((k * blocks + b) * 10 + m) * RT;
+                        for (int i = 0; i < RT; i++) {
+                            float v = s.blockScales[i * blocks * 10 + b * 10 + m];
+                            s.rowScales[at + i] = m == 1 ? -v : v;
+                        }
+                    }
+                }
+            }
+            for (int t0 = 0, g = 0; t0 < tokens; t0 += TT, g++) {
+                for (int k = 0; k < tiles; k++) {
+                    int rt = rg + k * RT;
+                    scaleTokens(blocks, s.rowScales, k * blocks * 10 * RT, a.dyT, g, s.tokenScales, q4k);
+                    tile(blocks, s.weights, WPAD + k * RT * cols, a.yT, a.ksT, g, s.rowScales, k * blocks * 10 * RT,
+                            s.tokenScales, q4k, s.lanes);
+                    store(s.lanes, s.out, y, stride, rt, r1, t0, Math.min(TT, tokens - t0));
+                }
+            }
+        }
+    }
+
+    /** The tile's 32 rows into the lane-major layout: 16 rows at a time gathered, stored in a line. */
+    private static void interleave(float[] rows, int cols, int[] lw, float[] wq, int wOff, int[] rowIndex) {
+        int blocks = cols / 256;
+        for (int lane = 0; lane < 16; lane++) {
+            for (int b = 0; b < blocks; b++) {
+                for (int k = 0; k < 8; k++) {
+                    for (int h = 0; h < 2; h++) {
+                        int dst = wOff + (((lane * blocks + b) * 8 + k) * 2 + h) * RT;
+                        int src = b * 256 + lw[lane * 16 + 8 * h + k];
+                        FloatVector.fromArray(FS, rows, src, rowIndex, 0).intoArray(wq, dst);
+                        FloatVector.fromArray(FS, rows, src, rowIndex, VL).intoArray(wq, dst + VL);
+                    }
+                }
+            }
+        }
+    }
+
+    /** d*dy and -(dmin*dy) per block and token of the tile, 32 rows each. */
+    private static void scaleTokens(int blocks, float[] rowScales, int rsOff, float[] dyT, int g, float[] out,
+            boolean q4k) {
+        for (int b = 0; b < blocks; b++) {
+            int rs = rsOff + b * 10 * RT;
+            FloatVector d0 = FloatVector.fromArray(FS, rowScales, rs);
+            FloatVector d1 = FloatVector.fromArray(FS, rowScales, rs + VL);
+            FloatVector m0 = FloatVector.fromArray(FS, rowScales, rs + RT);
+            FloatVector m1 = FloatVector.fromArray(FS, rowScales, rs + RT + VL);
+            for (int t = 0; t < TT; t++) {
+                float dy = dyT[(g * blocks + b) * TT + t];
+                int o = ((b * TT + t) * 2) * RT;
+                d0.mul(dy).intoArray(out, o);
+                d1.mul(dy).intoArray(out, o + VL);
+                if (q4k) {
+                    m0.mul(dy).intoArray(out, o + RT);
+                    m1.mul(dy).intoArray(out, o + RT + VL);
+                }
+            }
+        }
+    }
+
+    /** The 16 lane accumulators of the tile's 32 rows x 6 tokens into {@code lanes}. */
+    static void tile(int blocks, float[] wq, int wOff, float[] yT, float[] ksT, int g, float[] rowScales,
+            int rsOff, float[] ts, boolean q4k, float[] lanes) {
+        FloatVector zero = FloatVector.zero(FS);
+        int steps = blocks * 8;
+        for (int lane = 0; lane < 16; lane++) {
+            int wl = wOff + lane * steps * 2 * RT;
+            // the lane's two runs of 8 positions (see layoutActivations)
+            int run1 = q4k ? 2 * lane : ((lane & 7) << 1) | (lane >> 3);
+            int run2 = q4k ? run1 + 1 : run1 + 16;
+            int xa = Activations.YT_PAD + (g * 32 + run1) * steps * TT;
+            int xz = Activations.YT_PAD + (g * 32 + run2) * steps * TT;
+            int at = lane * 2 * TT * VL;
+            FloatVector a00 = zero;
+            FloatVector a01 = zero;
+            FloatVector a02 = zero;
+            FloatVector a03 = zero;
+            FloatVector a04 = zero;
+            FloatVector a05 = zero;
+            FloatVector a10 = zero;
+            FloatVector a11 = zero;
+            FloatVector a12 = zero;
+            FloatVector a13 = zero;
+            FloatVector a14 = zero;
+            FloatVector a15 = zero;
+            FloatVector s00 = zero;
+            FloatVector s01 = zero;
+            FloatVector s02 = zero;
+            FloatVector s03 = zero;
+            FloatVector s04 = zero;
+            FloatVector s05 = zero;
+            FloatVector s10 = zero;
+            FloatVector s11 = zero;
+            FloatVector s12 = zero;
+            FloatVector s13 = zero;
+            FloatVector s14 = zero;
+            FloatVector s15 = zero;
+            // one flat loop over (block, step): a loop per block paid C2's loop entry every 8 steps
+            for (int i = 0; i < steps; i++) {
+                int wi = wl + i * 2 * RT;
+                int xi = xa + i * TT;
+                int xj = xz + i * TT;
+                FloatVector w0 = FloatVector.fromArray(FS, wq, wi);
+                FloatVector w1 = FloatVector.fromArray(FS, wq, wi + VL);
+                FloatVector x;
+                x = FloatVector.broadcast(FS, yT[xi + 0]);
+                s00 = w0.fma(x, s00);
+                s10 = w1.fma(x, s10);
+                x = FloatVector.broadcast(FS, yT[xi + 1]);
+                s01 = w0.fma(x, s01);
+                s11 = w1.fma(x, s11);
+                x = FloatVector.broadcast(FS, yT[xi + 2]);
+                s02 = w0.fma(x, s02);
+                s12 = w1.fma(x, s12);
+                x = FloatVector.broadcast(FS, yT[xi + 3]);
+                s03 = w0.fma(x, s03);
+                s13 = w1.fma(x, s13);
+                x = FloatVector.broadcast(FS, yT[xi + 4]);
+                s04 = w0.fma(x, s04);
+                s14 = w1.fma(x, s14);
+                x = FloatVector.broadcast(FS, yT[xi + 5]);
+                s05 = w0.fma(x, s05);
+                s15 = w1.fma(x, s15);
+                w0 = FloatVector.fromArray(FS, wq, wi + RT);
+                w1 = FloatVector.fromArray(FS, wq, wi + RT + VL);
+                x = FloatVector.broadcast(FS, yT[xj + 0]);
+                s00 = w0.fma(x, s00);
+                s10 = w1.fma(x, s10);
+                x = FloatVector.broadcast(FS, yT[xj + 1]);
+                s01 = w0.fma(x, s01);
+                s11 = w1.fma(x, s11);
+                x = FloatVector.broadcast(FS, yT[xj + 2]);
+                s02 = w0.fma(x, s02);
+                s12 = w1.fma(x, s12);
+                x = FloatVector.broadcast(FS, yT[xj + 3]);
+                s03 = w0.fma(x, s03);
+                s13 = w1.fma(x, s13);
+                x = FloatVector.broadcast(FS, yT[xj + 4]);
+                s04 = w0.fma(x, s04);
+                s14 = w1.fma(x, s14);
+                x = FloatVector.broadcast(FS, yT[xj + 5]);
+                s05 = w0.fma(x, s05);
+                s15 = w1.fma(x, s15);
+                if ((i & 7) == 7) {
+                    int b = i >> 3;
+                    int o = (b * TT * 2) * RT;
+                    a00 = s00.fma(FloatVector.fromArray(FS, ts, o + 0 * 2 * RT + 0 * VL), a00);
+                    a10 = s10.fma(FloatVector.fromArray(FS, ts, o + 0 * 2 * RT + 1 * VL), a10);
+                    a01 = s01.fma(FloatVector.fromArray(FS, ts, o + 1 * 2 * RT + 0 * VL), a01);
+                    a11 = s11.fma(FloatVector.fromArray(FS, ts, o + 1 * 2 * RT + 1 * VL), a11);
+                    a02 = s02.fma(FloatVector.fromArray(FS, ts, o + 2 * 2 * RT + 0 * VL), a02);
+                    a12 = s12.fma(FloatVector.fromArray(FS, ts, o + 2 * 2 * RT + 1 * VL), a12);
+                    a03 = s03.fma(FloatVector.fromArray(FS, ts, o + 3 * 2 * RT + 0 * VL), a03);
+                    a13 = s13.fma(FloatVector.fromArray(FS, ts, o + 3 * 2 * RT + 1 * VL), a13);
+                    a04 = s04.fma(FloatVector.fromArray(FS, ts, o + 4 * 2 * RT + 0 * VL), a04);
+                    a14 = s14.fma(FloatVector.fromArray(FS, ts, o + 4 * 2 * RT + 1 * VL), a14);
+                    a05 = s05.fma(FloatVector.fromArray(FS, ts, o + 5 * 2 * RT + 0 * VL), a05);
+                    a15 = s15.fma(FloatVector.fromArray(FS, ts, o + 5 * 2 * RT + 1 * VL), a15);
+                    if (q4k) {
+                        int mi = rsOff + (b * 10 + 2 + (lane & 7)) * RT;
+                        FloatVector n0 = FloatVector.fromArray(FS, rowScales, mi);
+                        FloatVector n1 = FloatVector.fromArray(FS, rowScales, mi + VL);
+                        int ki = ((g * blocks + b) * 16 + lane) * TT;
+                        int m = o + RT;
+                        FloatVector ks;
+                        ks = FloatVector.broadcast(FS, ksT[ki + 0]);
+                        a00 = n0.mul(ks).fma(FloatVector.fromArray(FS, ts, m + 0 * 2 * RT + 0 * VL), a00);
+                        a10 = n1.mul(ks).fma(FloatVector.fromArray(FS, ts, m + 0 * 2 * RT + 1 * VL), a10);
+                        ks = FloatVector.broadcast(FS, ksT[ki + 1]);
+                        a01 = n0.mul(ks).fma(FloatVector.fromArray(FS, ts, m + 1 * 2 * RT + 0 * VL), a01);
+                        a11 = n1.mul(ks).fma(FloatVector.fromArray(FS, ts, m + 1 * 2 * RT + 1 * VL), a11);
+                        ks = FloatVector.broadcast(FS, ksT[ki + 2]);
+                        a02 = n0.mul(ks).fma(FloatVector.fromArray(FS, ts, m + 2 * 2 * RT + 0 * VL), a02);
+                        a12 = n1.mul(ks).fma(FloatVector.fromArray(FS, ts, m + 2 * 2 * RT + 1 * VL), a12);
+                        ks = FloatVector.broadcast(FS, ksT[ki + 3]);
+                        a03 = n0.mul(ks).fma(FloatVector.fromArray(FS, ts, m + 3 * 2 * RT + 0 * VL), a03);
+                        a13 = n1.mul(ks).fma(FloatVector.fromArray(FS, ts, m + 3 * 2 * RT + 1 * VL), a13);
+                        ks = FloatVector.broadcast(FS, ksT[ki + 4]);
+                        a04 = n0.mul(ks).fma(FloatVector.fromArray(FS, ts, m + 4 * 2 * RT + 0 * VL), a04);
+                        a14 = n1.mul(ks).fma(FloatVector.fromArray(FS, ts, m + 4 * 2 * RT + 1 * VL), a14);
+                        ks = FloatVector.broadcast(FS, ksT[ki + 5]);
+                        a05 = n0.mul(ks).fma(FloatVector.fromArray(FS, ts, m + 5 * 2 * RT + 0 * VL), a05);
+                        a15 = n1.mul(ks).fma(FloatVector.fromArray(FS, ts, m + 5 * 2 * RT + 1 * VL), a15);
+                    }
+                    s00 = zero;
+                    s01 = zero;
+                    s02 = zero;
+                    s03 = zero;
+                    s04 = zero;
+                    s05 = zero;
+                    s10 = zero;
+                    s11 = zero;
+                    s12 = zero;
+                    s13 = zero;
+                    s14 = zero;
+                    s15 = zero;
+                }
+            }
+            a00.intoArray(lanes, at + 0 * VL);
+            a01.intoArray(lanes, at + 1 * VL);
+            a02.intoArray(lanes, at + 2 * VL);
+            a03.intoArray(lanes, at + 3 * VL);
+            a04.intoArray(lanes, at + 4 * VL);
+            a05.intoArray(lanes, at + 5 * VL);
+            a10.intoArray(lanes, at + 6 * VL);
+            a11.intoArray(lanes, at + 7 * VL);
+            a12.intoArray(lanes, at + 8 * VL);
+            a13.intoArray(lanes, at + 9 * VL);
+            a14.intoArray(lanes, at + 10 * VL);
+            a15.intoArray(lanes, at + 11 * VL);
+        }
+    }
+
+    /** The canonical lane tree of each (row vector, token), stored into {@code y}. */
+    private static void store(float[] lanes, float[] out, float[] y, int stride, int rt, int r1, int t0, int real) {
+        int lane = 2 * TT * VL;
+        for (int t = 0; t < real; t++) {
+            for (int rv = 0; rv < 2; rv++) {
+                int at = (rv * TT + t) * VL;
+                FloatVector h0 = FloatVector.fromArray(FS, lanes, at).add(FloatVector.fromArray(FS, lanes, at + 8 * lane));
+                FloatVector h1 = FloatVector.fromArray(FS, lanes, at + lane)
+                        .add(FloatVector.fromArray(FS, lanes, at + 9 * lane));
+                FloatVector h2 = FloatVector.fromArray(FS, lanes, at + 2 * lane)
+                        .add(FloatVector.fromArray(FS, lanes, at + 10 * lane));
+                FloatVector h3 = FloatVector.fromArray(FS, lanes, at + 3 * lane)
+                        .add(FloatVector.fromArray(FS, lanes, at + 11 * lane));
+                FloatVector h4 = FloatVector.fromArray(FS, lanes, at + 4 * lane)
+                        .add(FloatVector.fromArray(FS, lanes, at + 12 * lane));
+                FloatVector h5 = FloatVector.fromArray(FS, lanes, at + 5 * lane)
+                        .add(FloatVector.fromArray(FS, lanes, at + 13 * lane));
+                FloatVector h6 = FloatVector.fromArray(FS, lanes, at + 6 * lane)
+                        .add(FloatVector.fromArray(FS, lanes, at + 14 * lane));
+                FloatVector h7 = FloatVector.fromArray(FS, lanes, at + 7 * lane)
+                        .add(FloatVector.fromArray(FS, lanes, at + 15 * lane));
+                FloatVector g0 = h0.add(h4);
+                FloatVector g1 = h1.add(h5);
+                FloatVector g2 = h2.add(h6);
+                FloatVector g3 = h3.add(h7);
+                g0.add(g2).add(g1.add(g3)).intoArray(out, rv * VL);
+            }
+            int base = (t0 + t) * stride + rt;
+            int n = Math.min(RT, r1 - rt);
+            if (n == RT) {
+                FloatVector.fromArray(FS, out, 0).intoArray(y, base);
+                FloatVector.fromArray(FS, out, VL).intoArray(y, base + VL);
+            } else {
+                for (int i = 0; i < n; i++) {
+                    y[base + i] = out[i];
+                }
+            }
+        }
+    }
+}
