@@ -65,11 +65,12 @@ final class KQuantRowGemm {
      */
     static final int GROUP_KIB = Integer.getInteger("jllm.rowGemm.groupKiB", 1024);
     /**
-     * Where the weights start in their scratch array: a G1 humongous array (this one is, at 1 MiB,
-     * with the 2 MiB regions of a heap of a few GiB) starts a region, its elements 16 bytes on, so
-     * 12 floats on the 64-byte weight loads are aligned (see {@link Activations#YT_PAD}).
+     * Where the weights start in their scratch array, whose loads are then 64-byte aligned
+     * ({@link AlignedFloats}). Hot, one thread: 3.59 fma per ns aligned against 3.29 at the usual
+     * 16-byte offset; Q4_K 3072x1024 at 512 tokens 15.7-15.9 calibration cycles per block and
+     * token against 18.3.
      */
-    private static final int WPAD = Activations.YT_PAD;
+    private static final int WPAD = AlignedFloats.PAD;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -119,7 +120,7 @@ final class KQuantRowGemm {
             int blocks = cols / 256;
             int rows = groupTiles(cols) * RT;
             if (weights.length < WPAD + rows * cols) {
-                weights = new float[WPAD + rows * cols];
+                weights = AlignedFloats.allocate(rows * cols);
             }
             if (rowIndex[1] != cols) {
                 // the gathers' row starts follow the row length, which changes from call to call

@@ -64,6 +64,11 @@ final class KQuantSmallBatch {
     static final int TRIPLES = 4;
     /** Rows per pass. */
     static final int PASS_ROWS = ROWS * TRIPLES;
+    /**
+     * Where the pass's dequantized weights start in {@link Scratch#weights}, so that their 64-byte
+     * loads are aligned ({@link AlignedFloats}).
+     */
+    static final int W0 = AlignedFloats.PAD;
     /** Floats per block and token group in the activation layout. */
     static final int GROUP_BLOCK = 256 * GROUP;
     /**
@@ -111,7 +116,7 @@ final class KQuantSmallBatch {
 
     static final class Scratch {
         /** The current block of the pass's rows dequantized, row r at {@code r*256}: 16 steps of 16 lanes. */
-        final float[] weights = new float[PASS_ROWS * 256];
+        final float[] weights = AlignedFloats.allocate(PASS_ROWS * 256);
         /** Per row of the pass, of the current block: d and (Q4_K) dmin, at {@code [2r]} and {@code [2r + 1]}. */
         final float[] scales = new float[2 * PASS_ROWS];
         /** Per row of the pass, of the current block (Q4_K): the min of each lane's min term, {@code min_{L%8}}. */
@@ -335,7 +340,7 @@ final class KQuantSmallBatch {
             int tr = gt - g * triples;
             if (tokens - g * GROUP <= HALF_GROUP) {
                 // a last group of at most 4 real tokens: half the fma and loads
-                half(wq, ROWS * tr * 256, yT, yBase + (g * blocks + b) * GROUP_BLOCK, sums);
+                half(wq, W0 + ROWS * tr * 256, yT, yBase + (g * blocks + b) * GROUP_BLOCK, sums);
                 fold(scratch, q4k, a, b, blocks, tr, g, tokens, HALF_GROUP);
                 continue;
             }
@@ -364,7 +369,7 @@ final class KQuantSmallBatch {
             FloatVector o5 = zero;
             FloatVector o6 = zero;
             FloatVector o7 = zero;
-            int wOff = ROWS * tr * 256;
+            int wOff = W0 + ROWS * tr * 256;
             int yOff = yBase + (g * blocks + b) * GROUP_BLOCK;
             for (int s = 0; s < 16; s++) {
                 int w = wOff + s * 16;
@@ -613,7 +618,7 @@ final class KQuantSmallBatch {
                     for (int k = 0; k < 4; k++) {
                         int s = 8 * half + 4 * nibble + k;
                         x.lanewise(VectorOperators.LSHR, 8 * k + 4 * nibble).and(0xF).or(MAGIC).reinterpretAsFloats()
-                                .fma(scale, bias).intoArray(out, r * 256 + s * 16);
+                                .fma(scale, bias).intoArray(out, W0 + r * 256 + s * 16);
                     }
                 }
             }
@@ -632,8 +637,8 @@ final class KQuantSmallBatch {
         for (int r = 0; r < rows; r++) {
             long blk = first + Math.min(r, last) * rowBytes;
             scratch.scales[2 * r] = Bytes.f16(w, blk + Q6KKernel.D);
-            q6kHalf(w, blk, 0, QH_LO, scratch.weights, r * 256);
-            q6kHalf(w, blk, 1, QH_HI, scratch.weights, r * 256 + 128);
+            q6kHalf(w, blk, 0, QH_LO, scratch.weights, W0 + r * 256);
+            q6kHalf(w, blk, 1, QH_HI, scratch.weights, W0 + r * 256 + 128);
         }
     }
 

@@ -53,8 +53,8 @@ final class KQuantSmallBatch256 {
             int g = gp / pairs;
             int pair = gp - g * pairs;
             int at = yBase + (g * blocks + b) * GROUP_BLOCK;
-            sums(scratch.weights, pair * ROWS * 256, a.smallBatch, at, scratch.sums, 0);
-            sums(scratch.weights, pair * ROWS * 256 + 256, a.smallBatch, at, scratch.sums, GROUP * 16);
+            sums(scratch.weights, KQuantSmallBatch.W0 + pair * ROWS * 256, a.smallBatch, at, scratch.sums, 0);
+            sums(scratch.weights, KQuantSmallBatch.W0 + pair * ROWS * 256 + 256, a.smallBatch, at, scratch.sums, GROUP * 16);
             fold(scratch, q4k, a, b, blocks, pair, g, tokens);
         }
     }
@@ -211,7 +211,7 @@ final class KQuantSmallBatch256 {
                 FloatVector s1 = FloatVector.broadcast(FS, hi);
                 FloatVector b1 = FloatVector.broadcast(FS, hi * -0x1p23f);
                 // step 8*half + 4*nibble + k at 16 floats each
-                int o = r * 256 + 128 * (h >> 1) + 8 * (h & 1);
+                int o = KQuantSmallBatch.W0 + r * 256 + 128 * (h >> 1) + 8 * (h & 1);
                 x.and(0xF).or(MAGIC).reinterpretAsFloats().fma(s0, b0).intoArray(out, o);
                 x.lanewise(VectorOperators.LSHR, 8).and(0xF).or(MAGIC).reinterpretAsFloats().fma(s0, b0)
                         .intoArray(out, o + 16);
@@ -259,7 +259,7 @@ final class KQuantSmallBatch256 {
                         .convert(VectorOperators.I2F, 0);
                 FloatVector b0 = s0.mul(-32f);
                 FloatVector b1 = s1.mul(-32f);
-                int o = r * 256 + 128 * half + 8 * (h & 1);
+                int o = KQuantSmallBatch.W0 + r * 256 + 128 * half + 8 * (h & 1);
                 // nibble n, byte k: ql bits 8k + 4n, and the pair at qh bits 8k + 4n moved to bits 4-5
                 IntVector q = ql.and(0xF).or(qh.lanewise(VectorOperators.LSHL, 4).and(0x30));
                 ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(s0, b0).intoArray(out, o);
