@@ -101,18 +101,19 @@ public final class ActivationQuantizer {
                 }
             }
             case Q8_K -> {
+                if (KQuantRowGemm.suits(tokens)) {
+                    quantizeQ8KTiles(x, tokens, cols, out, 0, KQuantRowGemm.tiles(tokens));
+                    return;
+                }
                 for (int b = 0; b < n / 256; b++) {
                     quantizeQ8KBlockSimd(x, b, out);
                 }
                 // the integer kernels' layouts for single tokens, the small-batch kernel's for a few
                 // tokens, the GEMM's for large batches
-                boolean rowGemm = KQuantRowGemm.suits(tokens);
-                boolean gemm = !rowGemm && KQuantGemm.suits(tokens);
+                boolean gemm = KQuantGemm.suits(tokens);
                 boolean small = KQuantSmallBatch.suits(tokens);
-                Q4KKernel.layoutActivations(out, 0, n / 256, !rowGemm && !gemm && !small);
-                if (rowGemm) {
-                    KQuantRowGemm.layoutActivations(out, tokens, cols);
-                } else if (gemm) {
+                Q4KKernel.layoutActivations(out, 0, n / 256, !gemm && !small);
+                if (gemm) {
                     KQuantGemm.layoutActivations(out, tokens, cols);
                 } else if (small) {
                     KQuantSmallBatch.layoutActivations(out, tokens, cols);
@@ -121,6 +122,63 @@ public final class ActivationQuantizer {
                 }
             }
             default -> throw new IllegalArgumentException("no activation format " + format);
+        }
+    }
+
+    /**
+     * Q8_K conversion of the tokens of row-GEMM tiles {@code g0 .. g1-1} ({@link KQuantRowGemm}):
+     * their quants, scales and sums and that kernel's layout. Everything a tile needs comes from its
+     * own tokens, so threads can take tiles apart. {@link Activations#describe} is the caller's.
+     */
+    static void quantizeQ8KTiles(float[] x, int tokens, int cols, Activations out, int g0, int g1) {
+        int t0 = g0 * KQuantRowGemm.TT;
+        int t1 = Math.min(tokens, g1 * KQuantRowGemm.TT);
+        if (t0 >= t1) {
+            return;
+        }
+        int b0 = t0 * cols / 256;
+        int b1 = t1 * cols / 256;
+        for (int b = b0; b < b1; b++) {
+            quantizeQ8KBlockSimd(x, b, out);
+        }
+        Q4KKernel.layoutActivations(out, b0, b1 - b0, false);
+        KQuantRowGemm.layoutActivations(out, tokens, cols, g0, g1);
+    }
+
+    /**
+     * {@link #quantizeSimd} of a batch that the row GEMM takes, split over a compute pool by token
+     * tiles (it ran on the forward pass's thread alone, 6 % of a 512-token pass, while the other
+     * threads waited). One per dispatching thread, reused: the pool's tasks are not allocated per op.
+     */
+    static final class TiledQ8K implements ComputePool.Task {
+        private float[] x;
+        private int tokens;
+        private int cols;
+        private Activations out;
+        private int tiles;
+        private int parts;
+
+        void run(float[] x, int tokens, int cols, Activations out, ComputePool pool) {
+            out.describe(GgmlType.Q8_K, tokens, cols, true);
+            this.x = x;
+            this.tokens = tokens;
+            this.cols = cols;
+            this.out = out;
+            this.tiles = KQuantRowGemm.tiles(tokens);
+            // a few parts per thread, so that one descheduled thread leaves little behind
+            this.parts = Math.min(tiles, 4 * pool.size());
+            try {
+                pool.run(this, parts);
+            } finally {
+                this.x = null;
+                this.out = null;
+            }
+        }
+
+        @Override
+        public void run(int chunk, int member) {
+            quantizeQ8KTiles(x, tokens, cols, out, (int) ((long) tiles * chunk / parts),
+                    (int) ((long) tiles * (chunk + 1) / parts));
         }
     }
 

@@ -145,14 +145,14 @@ final class KQuantRowGemm {
      * token {@code t} of tile {@code g} at step {@code k} of run {@code run} of block {@code b} at
      * {@code (((g*32 + run)*blocks + b)*8 + k)*6 + t}; the Q8_K scales in {@link Activations#dyT}
      * at {@code (g*blocks + b)*6 + t} and the per-16 sums in {@link Activations#ksT} at
-     * {@code ((g*blocks + b)*16 + L)*6 + t}; tokens padded with zeros to a whole tile.
+     * {@code ((g*blocks + b)*16 + L)*6 + t}; tokens padded with zeros to a whole tile. Token tiles
+     * {@code g0 .. g1-1} of {@link #tiles}, so that threads can share the work.
      */
-    static void layoutActivations(Activations a, int tokens, int cols) {
+    static void layoutActivations(Activations a, int tokens, int cols, int g0, int g1) {
         int blocks = cols / 256;
-        int tiles = (tokens + TT - 1) / TT;
         float[] yT = a.yT;
         byte[] qs = a.qs;
-        for (int g = 0; g < tiles; g++) {
+        for (int g = g0; g < g1; g++) {
             int t0 = g * TT;
             int real = Math.min(TT, tokens - t0);
             for (int run = 0; run < 32; run++) {
@@ -180,6 +180,11 @@ final class KQuantRowGemm {
                 }
             }
         }
+    }
+
+    /** Token tiles of a batch. */
+    static int tiles(int tokens) {
+        return (tokens + TT - 1) / TT;
     }
 
     static void q4k(WeightTensor w, int r0, int r1, Activations a, float[] y, int stride) {

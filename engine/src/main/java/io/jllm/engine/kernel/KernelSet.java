@@ -15,6 +15,14 @@ public interface KernelSet {
     void quantize(GgmlType weightType, float[] x, int tokens, int cols, Activations out);
 
     /**
+     * {@link #quantize}, with {@code pool}'s threads where that pays (large batches). Called by one
+     * thread at a time per pool, as {@link ComputePool#run} is.
+     */
+    default void quantize(GgmlType weightType, float[] x, int tokens, int cols, Activations out, ComputePool pool) {
+        quantize(weightType, x, tokens, cols, out);
+    }
+
+    /**
      * Attention of one token for the query heads of one KV head; see {@link Attention#reference}.
      * {@code scores} holds at least {@code pos + 1} floats; with {@code 2 * (pos + 1)} the SIMD
      * kernels attend for two query heads per pass over the cache.

@@ -85,6 +85,18 @@ public final class SimdKernels implements KernelSet {
         ActivationQuantizer.quantizeSimd(KernelSet.activationFormat(weightType), x, tokens, cols, out);
     }
 
+    private static final ThreadLocal<ActivationQuantizer.TiledQ8K> TILED_Q8K =
+            ThreadLocal.withInitial(ActivationQuantizer.TiledQ8K::new);
+
+    @Override
+    public void quantize(GgmlType weightType, float[] x, int tokens, int cols, Activations out, ComputePool pool) {
+        if (pool.size() > 1 && KernelSet.activationFormat(weightType) == GgmlType.Q8_K && KQuantRowGemm.suits(tokens)) {
+            TILED_Q8K.get().run(x, tokens, cols, out, pool);
+        } else {
+            quantize(weightType, x, tokens, cols, out);
+        }
+    }
+
     /**
      * Runs every kernel on small random data for about {@code millis} milliseconds, so that C2 has
      * compiled them before real work arrives: interpreted or C1-compiled Vector API code is a few

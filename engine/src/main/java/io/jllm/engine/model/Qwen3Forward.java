@@ -388,10 +388,10 @@ public final class Qwen3Forward {
         }
         if (profile != null) {
             long start = System.nanoTime();
-            kernels.quantize(w1.type(), in, n, cols, act);
+            kernels.quantize(w1.type(), in, n, cols, act, pool);
             quantizeNanos += System.nanoTime() - start;
         } else {
-            kernels.quantize(w1.type(), in, n, cols, act);
+            kernels.quantize(w1.type(), in, n, cols, act, pool);
         }
         MatMulOp op = matmulOp;
         op.parts = 0;

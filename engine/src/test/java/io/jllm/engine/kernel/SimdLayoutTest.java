@@ -1,9 +1,11 @@
 package io.jllm.engine.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jllm.gguf.GgmlType;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -53,6 +55,43 @@ class SimdLayoutTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aLargeBatchConvertedAcrossThePoolEqualsOneThreadsConversion() {
+        // 3 threads and 12 parts over 44 token tiles of the row GEMM (262 tokens: the last tile
+        // partial), so parts start and end mid-batch; every buffer the kernels read must agree
+        int tokens = 262;
+        int cols = 768;
+        assumeTrue(KQuantRowGemm.suits(tokens), "a batch of 262 takes the row GEMM (512 bits)");
+        SplittableRandom random = new SplittableRandom(9);
+        float[] x = new float[tokens * cols];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian() * (i % 997 == 0 ? 1e6f : 1f);
+        }
+        Arrays.fill(x, 5 * cols, 6 * cols, 0f);
+        Activations one = new Activations(tokens * cols);
+        Activations pooled = new Activations(tokens * cols);
+        // stale data in the pooled buffers must all be overwritten
+        Arrays.fill(pooled.yT, Float.NaN);
+        Arrays.fill(pooled.qs, (byte) 77);
+        SimdKernels.INSTANCE.quantize(GgmlType.Q4_K, x, tokens, cols, one);
+        try (ComputePool pool = new ComputePool(3)) {
+            SimdKernels.INSTANCE.quantize(GgmlType.Q4_K, x, tokens, cols, pooled, pool);
+        }
+        int n = tokens * cols;
+        int padded = KQuantRowGemm.tiles(tokens) * KQuantRowGemm.TT;
+        assertArrayEquals(Arrays.copyOf(one.qs, n), Arrays.copyOf(pooled.qs, n), "quants");
+        assertArrayEquals(Arrays.copyOf(one.scales, n / 256), Arrays.copyOf(pooled.scales, n / 256), "scales");
+        assertArrayEquals(Arrays.copyOf(one.bsums, n / 16), Arrays.copyOf(pooled.bsums, n / 16), "sums");
+        assertArrayEquals(Arrays.copyOf(one.ksums, n / 16), Arrays.copyOf(pooled.ksums, n / 16), "lane sums");
+        int end = Activations.YT_PAD + padded * cols;
+        assertArrayEquals(Arrays.copyOfRange(one.yT, Activations.YT_PAD, end),
+                Arrays.copyOfRange(pooled.yT, Activations.YT_PAD, end), "row-GEMM layout");
+        assertArrayEquals(Arrays.copyOf(one.dyT, padded * cols / 256), Arrays.copyOf(pooled.dyT, padded * cols / 256),
+                "scales, laid out");
+        assertArrayEquals(Arrays.copyOf(one.ksT, padded * cols / 16), Arrays.copyOf(pooled.ksT, padded * cols / 16),
+                "lane sums, laid out");
     }
 
     @Test
