@@ -93,7 +93,9 @@ public final class ActivationQuantizer {
                 for (int b = 0; b < n / 32; b++) {
                     quantizeQ8_0Block(x, b, out);
                 }
-                if (Block32Gemm.suits(tokens)) {
+                if (Block32RowGemm.suits(tokens)) {
+                    Block32RowGemm.layoutActivations(out, tokens, cols, 0, Block32RowGemm.tiles(tokens));
+                } else if (Block32Gemm.suits(tokens)) {
                     Block32Gemm.layoutActivations(out, tokens, cols);
                 } else {
                     Q8_0Kernel.layoutActivations(out, 0, n / 32);

@@ -82,7 +82,8 @@ final class KQuantRowGemm {
         return Simd.WIDE && MIN_TOKENS > 0 && tokens >= Math.max(MIN_TOKENS, TT);
     }
 
-    private static int groupTiles(int cols) {
+    /** Row tiles per group for rows of {@code cols} weights (see {@link #GROUP_KIB}); shared with {@link Block32RowGemm}. */
+    static int groupTiles(int cols) {
         return Math.max(1, Math.min(64, GROUP_KIB * 1024 / (RT * cols * Float.BYTES)));
     }
 
@@ -234,7 +235,7 @@ final class KQuantRowGemm {
                     scaleTokens(blocks, s.rowScales, k * blocks * 10 * RT, a.dyT, g, s.tokenScales, q4k);
                     tile(blocks, s.weights, WPAD + k * RT * cols, a.yT, a.ksT, g, s.rowScales, k * blocks * 10 * RT,
                             s.tokenScales, q4k, s.lanes);
-                    store(s.lanes, s.out, y, stride, rt, r1, t0, Math.min(TT, tokens - t0));
+                    store(s.lanes, TT, s.out, y, stride, rt, r1, t0, Math.min(TT, tokens - t0));
                 }
             }
         }
@@ -432,12 +433,16 @@ final class KQuantRowGemm {
         }
     }
 
-    /** The canonical lane tree of each (row vector, token), stored into {@code y}. */
-    private static void store(float[] lanes, float[] out, float[] y, int stride, int rt, int r1, int t0, int real) {
-        int lane = 2 * TT * VL;
+    /**
+     * The canonical lane tree of each (row vector, token) of a tile of {@code tt} tokens, whose lane
+     * accumulators are at {@code (lane * 2*tt + rv * tt + t) * 16}, stored into {@code y}; shared
+     * with {@link Block32RowGemm}.
+     */
+    static void store(float[] lanes, int tt, float[] out, float[] y, int stride, int rt, int r1, int t0, int real) {
+        int lane = 2 * tt * VL;
         for (int t = 0; t < real; t++) {
             for (int rv = 0; rv < 2; rv++) {
-                int at = (rv * TT + t) * VL;
+                int at = (rv * tt + t) * VL;
                 FloatVector h0 = FloatVector.fromArray(FS, lanes, at).add(FloatVector.fromArray(FS, lanes, at + 8 * lane));
                 FloatVector h1 = FloatVector.fromArray(FS, lanes, at + lane)
                         .add(FloatVector.fromArray(FS, lanes, at + 9 * lane));

@@ -78,6 +78,10 @@ public final class Q4_0Kernel {
 
     static final MatMulKernel SIMD = (WeightTensor w, int r0, int r1, Activations a, float[] y, int stride) -> {
         a.requireSimd(GgmlType.Q8_0, w.cols());
+        if (Block32RowGemm.suits(a.tokens())) {
+            Block32RowGemm.q4_0(w, r0, r1, a, y, stride);
+            return;
+        }
         if (Block32Gemm.suits(a.tokens())) {
             Block32Gemm.q4_0(w, r0, r1, a, y, stride);
             return;

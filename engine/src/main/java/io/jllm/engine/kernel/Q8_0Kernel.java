@@ -66,6 +66,10 @@ public final class Q8_0Kernel {
 
     static final MatMulKernel SIMD = (WeightTensor w, int r0, int r1, Activations a, float[] y, int stride) -> {
         a.requireSimd(GgmlType.Q8_0, w.cols());
+        if (Block32RowGemm.suits(a.tokens())) {
+            Block32RowGemm.q8_0(w, r0, r1, a, y, stride);
+            return;
+        }
         if (Block32Gemm.suits(a.tokens())) {
             Block32Gemm.q8_0(w, r0, r1, a, y, stride);
             return;
