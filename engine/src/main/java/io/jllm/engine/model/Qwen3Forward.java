@@ -100,7 +100,10 @@ public final class Qwen3Forward {
         // each key and value once per tile (and at least twice the positions: two heads per pass)
         this.attentionTile = Attention.tileTokens(c.groupSize());
         int tileScratch = Attention.tileScratch(attentionTile, c.groupSize(), positions - 1, c.headDim());
-        this.scores = new float[pool.size()][Math.max(2 * positions, tileScratch)];
+        this.scores = new float[pool.size()][];
+        for (int i = 0; i < scores.length; i++) {
+            scores[i] = Attention.newScratch(Math.max(2 * positions, tileScratch));
+        }
         this.tileStart = new int[maxTokens];
         this.tileLength = new int[maxTokens];
         this.act = new Activations(maxTokens * widest);

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.jllm.engine.kv.KvSequence;
 import io.jllm.engine.kv.KvType;
 import io.jllm.engine.kv.PagedKvCache;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -32,13 +34,51 @@ class SimdAttentionTest {
     void aTileOfTokensGivesTheReferenceBitsOfEachToken() {
         for (KvType type : KvType.values()) {
             for (int headDim : new int[] {128, 64, 24}) {
-                for (int group : new int[] {1, 2, 3, 8}) {
+                for (int group : new int[] {1, 2, 3, 4, 8}) {
                     for (int tokens : new int[] {1, 2, 5, Attention.tileTokens(group)}) {
                         for (int pos0 : new int[] {0, 1, 15, 40}) {
                             checkTile(type, headDim, group, tokens, pos0);
                         }
                     }
                 }
+            }
+        }
+    }
+
+    @Test
+    void aTileOfPositionsAcrossSeveralValueBlocksGivesTheReferenceBits() {
+        // 32 positions are converted and accumulated at a time; 6 scored at a time
+        for (int pos0 : new int[] {31, 32, 63, 70}) {
+            checkTile(KvType.F16, 128, 2, Attention.tileTokens(2), pos0);
+            checkTile(KvType.F16, 64, 4, 3, pos0);
+        }
+    }
+
+    @Test
+    void aTileOfHeadsLargerThanItsLayoutGoesTokenByToken() {
+        checkTile(KvType.F16, 272, 2, Attention.tileTokens(2), 3);
+    }
+
+    @Test
+    void theTilesHalfConversionIsSimdsForEveryHalf() {
+        short[] halves = new short[65536];
+        int[] bits = new int[65536];
+        for (int i = 0; i < halves.length; i++) {
+            halves[i] = (short) i;
+            bits[i] = i;
+        }
+        float[] tile = new float[16];
+        float[] simd = new float[16];
+        for (int i = 0; i < halves.length; i += 16) {
+            Attention.halfToFloat(ShortVector.fromArray(Simd.S256, halves, i)).intoArray(tile, 0);
+            Simd.halfToFloat(IntVector.fromArray(Simd.I512, bits, i)).intoArray(simd, 0);
+            for (int k = 0; k < 16; k++) {
+                String at = "half bits " + Integer.toHexString(i + k);
+                assertEquals(Float.floatToRawIntBits(simd[k]), Float.floatToRawIntBits(tile[k]), at);
+                // Float.float16ToFloat (vcvtph2ps here) also quiets signaling NaNs; the kernels keep them
+                float expected = Float.float16ToFloat(halves[i + k]);
+                assertTrue(Float.isNaN(expected) ? Float.isNaN(tile[k])
+                        : Float.floatToRawIntBits(expected) == Float.floatToRawIntBits(tile[k]), at);
             }
         }
     }
