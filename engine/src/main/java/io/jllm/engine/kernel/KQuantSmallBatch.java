@@ -35,9 +35,11 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Three rows share every activation load (24 lane-sum registers: 3 rows x 8 tokens); the lane
  * accumulators live in a small per-thread array, touched once per block. A pass takes
  * {@link #PASS_ROWS} rows block by block, dequantizing the block of its rows just before use, so
- * the block's weights and activations are in L1 for all of them. Heap arrays are not
- * 64-byte aligned, so each full-vector load may straddle two cache lines; sharing loads between
- * rows is what keeps that cost down (an off-heap aligned copy was tried: C2 boxed the vectors).
+ * the block's weights and activations are in L1 for all of them. A heap array's elements start 16
+ * bytes into a cache line, so a full-vector load would straddle two; the activations live in the
+ * region-aligned transposed buffer ({@link Activations#YT_PAD}) and the weights in an aligned
+ * scratch array ({@link AlignedFloats}), both read from their aligned offsets (an off-heap aligned
+ * copy was tried first: C2 boxed the vectors).
  */
 final class KQuantSmallBatch {
     private static final VectorSpecies<Float> FS = Simd.F512;
