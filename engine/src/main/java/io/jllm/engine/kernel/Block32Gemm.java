@@ -113,7 +113,7 @@ final class Block32Gemm {
     }
 
     /** Blocks of parity {@code p} in a row of {@code blocks}. */
-    private static int blocksOf(int p, int blocks) {
+    static int blocksOf(int p, int blocks) {
         return p == 0 ? (blocks + 1) / 2 : blocks / 2;
     }
 
@@ -138,26 +138,33 @@ final class Block32Gemm {
      * padded with zeros to whole tiles.
      */
     static void layoutActivations(Activations a, int tokens, int cols) {
-        int tPad = (tokens + TILE_TOKENS - 1) / TILE_TOKENS * TILE_TOKENS;
+        layoutActivations(a, tokens, cols, TILE_TOKENS, 0, (tokens + TILE_TOKENS - 1) / TILE_TOKENS);
+    }
+
+    /**
+     * {@link #layoutActivations(Activations, int, int)} for tiles of {@code tileTokens} tokens,
+     * tiles {@code g0 .. g1-1}: also {@link Block32RowGemm}'s layout (its tiles are 4 tokens).
+     */
+    static void layoutActivations(Activations a, int tokens, int cols, int tileTokens, int g0, int g1) {
         int blocks = cols / 32;
         float[] yT = a.yT;
         float[] dyT = a.dyT;
-        for (int g = 0; g < tPad / TILE_TOKENS; g++) {
-            int t0 = g * TILE_TOKENS;
-            int real = Math.min(TILE_TOKENS, tokens - t0);
+        for (int g = g0; g < g1; g++) {
+            int t0 = g * tileTokens;
+            int real = Math.min(tileTokens, tokens - t0);
             for (int i = 0; i < cols; i++) {
-                int dst = Activations.YT_PAD + (g * cols + position(blocks, i >> 5, i & 31)) * TILE_TOKENS;
+                int dst = Activations.YT_PAD + (g * cols + position(blocks, i >> 5, i & 31)) * tileTokens;
                 int src = t0 * cols + i;
                 for (int j = 0; j < real; j++) {
                     yT[dst + j] = a.qs[src + j * cols];
                 }
-                for (int j = real; j < TILE_TOKENS; j++) {
+                for (int j = real; j < tileTokens; j++) {
                     yT[dst + j] = 0f;
                 }
             }
             for (int b = 0; b < blocks; b++) {
-                int dst = (g * blocks + b) * TILE_TOKENS;
-                for (int j = 0; j < TILE_TOKENS; j++) {
+                int dst = (g * blocks + b) * tileTokens;
+                for (int j = 0; j < tileTokens; j++) {
                     dyT[dst + j] = j < real ? a.scales[(t0 + j) * blocks + b] : 0f;
                 }
             }

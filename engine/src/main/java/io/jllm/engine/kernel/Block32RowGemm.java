@@ -116,28 +116,7 @@ final class Block32RowGemm {
      * tiles {@code g0 .. g1-1}.
      */
     static void layoutActivations(Activations a, int tokens, int cols, int g0, int g1) {
-        int blocks = cols / 32;
-        float[] yT = a.yT;
-        byte[] qs = a.qs;
-        for (int g = g0; g < g1; g++) {
-            int t0 = g * TT;
-            int real = Math.min(TT, tokens - t0);
-            for (int i = 0; i < cols; i++) {
-                int dst = Activations.YT_PAD + (g * cols + Block32Gemm.position(blocks, i >> 5, i & 31)) * TT;
-                int src = t0 * cols + i;
-                for (int t = 0; t < real; t++) {
-                    yT[dst + t] = qs[src + t * cols];
-                }
-                for (int t = real; t < TT; t++) {
-                    yT[dst + t] = 0f;
-                }
-            }
-            for (int b = 0; b < blocks; b++) {
-                for (int t = 0; t < TT; t++) {
-                    a.dyT[(g * blocks + b) * TT + t] = t < real ? a.scales[(t0 + t) * blocks + b] : 0f;
-                }
-            }
-        }
+        Block32Gemm.layoutActivations(a, tokens, cols, TT, g0, g1);
     }
 
     static void q8_0(WeightTensor w, int r0, int r1, Activations a, float[] y, int stride) {
@@ -203,15 +182,11 @@ final class Block32RowGemm {
         }
     }
 
-    /** Blocks of parity {@code p} in a row of {@code blocks}. */
-    private static int blocksOf(int p, int blocks) {
-        return p == 0 ? (blocks + 1) / 2 : blocks / 2;
-    }
-
     /** Where lane {@code lane}'s weights start in a tile, in floats from the tile's start. */
     private static int laneStart(int lane, int blocks) {
         int l = lane & 7;
-        int before = lane < 8 ? l * blocksOf(0, blocks) : 8 * blocksOf(0, blocks) + l * blocksOf(1, blocks);
+        int even = Block32Gemm.blocksOf(0, blocks);
+        int before = lane < 8 ? l * even : 8 * even + l * Block32Gemm.blocksOf(1, blocks);
         return before * 4 * RT;
     }
 
@@ -220,7 +195,7 @@ final class Block32RowGemm {
         for (int lane = 0; lane < 16; lane++) {
             int p = lane >> 3;
             int l = lane & 7;
-            int nb = blocksOf(p, blocks);
+            int nb = Block32Gemm.blocksOf(p, blocks);
             int dst = wOff + laneStart(lane, blocks);
             for (int bi = 0; bi < nb; bi++) {
                 int b = 2 * bi + p;
@@ -257,13 +232,13 @@ final class Block32RowGemm {
         for (int lane = 0; lane < 16; lane++) {
             int p = lane >> 3;
             int l = lane & 7;
-            int nb = blocksOf(p, blocks);
+            int nb = Block32Gemm.blocksOf(p, blocks);
             int steps = nb * 2;
             int wl = wOff + laneStart(lane, blocks);
             // the lane's two pairs (Q8_0: 2l and 2l+1; Q4_0: l and l+8), each a run of 2 positions per block
             int pair1 = q4 ? l : 2 * l;
             int pair2 = q4 ? l + 8 : 2 * l + 1;
-            int base = Activations.YT_PAD + (g * cols + (p == 0 ? 0 : 32 * blocksOf(0, blocks))) * TT;
+            int base = Activations.YT_PAD + (g * cols + (p == 0 ? 0 : 32 * Block32Gemm.blocksOf(0, blocks))) * TT;
             int xa = base + pair1 * steps * TT;
             int xz = base + pair2 * steps * TT;
             int at = lane * 2 * TT * VL;
