@@ -71,6 +71,12 @@ final class KQuantSmallBatch {
      * loads are aligned ({@link AlignedFloats}).
      */
     static final int W0 = AlignedFloats.PAD;
+    /** Where one block's lane sums start in {@link Scratch#buf}. */
+    static final int SUMS = W0 + PASS_ROWS * 256;
+    /** Where the pass's per-lane Q4_K mins start in {@link Scratch#buf}. */
+    static final int MINS = SUMS + ROWS * GROUP * 16;
+    /** Where the lane accumulators start in {@link Scratch#buf}. */
+    static final int ACC = MINS + PASS_ROWS * 16;
     /** Floats per block and token group in the activation layout. */
     static final int GROUP_BLOCK = 256 * GROUP;
     /**
@@ -117,22 +123,24 @@ final class KQuantSmallBatch {
     }
 
     static final class Scratch {
-        /** The current block of the pass's rows dequantized, row r at {@code r*256}: 16 steps of 16 lanes. */
-        final float[] weights = AlignedFloats.allocate(PASS_ROWS * 256);
+        /**
+         * The pass's vector scratch in one aligned array ({@link AlignedFloats}), each part starting a
+         * cache line: from {@link #W0} the current block of the pass's rows dequantized (row r at
+         * {@code r*256}: 16 steps of 16 lanes); from {@link #SUMS} one block's exact lane sums of a row
+         * triple (pair at 256 bits), laid out as the accumulators; from {@link #MINS}, per row of the
+         * pass (Q4_K), the min of each lane's min term, {@code min_{L%8}}; from {@link #ACC} the lane
+         * accumulators, group g, row r of the pass, token t at {@code ((g*PASS_ROWS + r)*GROUP + t)*16}.
+         */
+        float[] buf = AlignedFloats.allocate(ACC - W0);
         /** Per row of the pass, of the current block: d and (Q4_K) dmin, at {@code [2r]} and {@code [2r + 1]}. */
         final float[] scales = new float[2 * PASS_ROWS];
-        /** Per row of the pass, of the current block (Q4_K): the min of each lane's min term, {@code min_{L%8}}. */
-        final float[] mins = new float[PASS_ROWS * 16];
-        /** The lane accumulators: group g, row r of the pass, token t at {@code ((g*PASS_ROWS + r)*GROUP + t)*16}. */
-        float[] acc = new float[0];
-        /** One block's exact lane sums of a row triple (pair at 256 bits), laid out as {@link #acc}. */
-        final float[] sums = new float[ROWS * GROUP * 16];
         /** Two tokens' sums on their way out of a vector (0-15), then the group's sums (16 ..). */
         final float[] out = new float[16 + GROUP];
 
         void ensure(int groups) {
-            if (acc.length < groups * PASS_ROWS * GROUP * 16) {
-                acc = new float[groups * PASS_ROWS * GROUP * 16];
+            int floats = ACC - W0 + groups * PASS_ROWS * GROUP * 16;
+            if (buf.length < W0 + floats) {
+                buf = AlignedFloats.allocate(floats);
             }
         }
     }
@@ -291,7 +299,7 @@ final class KQuantSmallBatch {
             // past the last row the last triple (pair) repeats it: computed again, stored once
             int last = Math.min(row + PASS_ROWS, r1) - 1;
             int units = (last - row) / unit + 1;
-            java.util.Arrays.fill(scratch.acc, 0, groups * PASS_ROWS * GROUP * 16, 0f);
+            java.util.Arrays.fill(scratch.buf, ACC, ACC + groups * PASS_ROWS * GROUP * 16, 0f);
             for (int b = 0; b < blocks; b++) {
                 // the pass's rows of block b, the last repeated past it; one call per block, so
                 // that the kernel's constants are set up once for all rows
@@ -316,9 +324,9 @@ final class KQuantSmallBatch {
                 for (int r = 0; row + r <= last; r++) {
                     int off = (g * PASS_ROWS + r) * GROUP * 16;
                     if (Simd.WIDE) {
-                        storeTrees(scratch.acc, off, scratch.out, real, y, g * GROUP * stride + row + r, stride);
+                        storeTrees(scratch.buf, ACC + off, scratch.out, real, y, g * GROUP * stride + row + r, stride);
                     } else {
-                        KQuantSmallBatch256.storeTrees(scratch.acc, off, scratch.out, real, y,
+                        KQuantSmallBatch256.storeTrees(scratch.buf, ACC + off, scratch.out, real, y,
                                 g * GROUP * stride + row + r, stride);
                     }
                 }
@@ -334,8 +342,8 @@ final class KQuantSmallBatch {
      */
     private static void block(int b, int groups, int triples, int blocks, Scratch scratch, boolean q4k, Activations a,
             int yBase, int tokens) {
-        float[] wq = scratch.weights;
-        float[] sums = scratch.sums;
+        float[] wq = scratch.buf;
+        float[] sums = scratch.buf;
         float[] yT = a.smallBatch;
         for (int gt = 0; gt < groups * triples; gt++) {
             int g = gt / triples;
@@ -414,30 +422,30 @@ final class KQuantSmallBatch {
             }
             // the exact lane sums through memory into a fold loop over (row, token) rather than
             // 24 unrolled copies of it; sums and accumulators are touched once per block
-            p0.intoArray(sums, 0);
-            p1.intoArray(sums, 16);
-            p2.intoArray(sums, 32);
-            p3.intoArray(sums, 48);
-            p4.intoArray(sums, 64);
-            p5.intoArray(sums, 80);
-            p6.intoArray(sums, 96);
-            p7.intoArray(sums, 112);
-            q0.intoArray(sums, 128);
-            q1.intoArray(sums, 144);
-            q2.intoArray(sums, 160);
-            q3.intoArray(sums, 176);
-            q4.intoArray(sums, 192);
-            q5.intoArray(sums, 208);
-            q6.intoArray(sums, 224);
-            q7.intoArray(sums, 240);
-            o0.intoArray(sums, 256);
-            o1.intoArray(sums, 272);
-            o2.intoArray(sums, 288);
-            o3.intoArray(sums, 304);
-            o4.intoArray(sums, 320);
-            o5.intoArray(sums, 336);
-            o6.intoArray(sums, 352);
-            o7.intoArray(sums, 368);
+            p0.intoArray(sums, SUMS + 0);
+            p1.intoArray(sums, SUMS + 16);
+            p2.intoArray(sums, SUMS + 32);
+            p3.intoArray(sums, SUMS + 48);
+            p4.intoArray(sums, SUMS + 64);
+            p5.intoArray(sums, SUMS + 80);
+            p6.intoArray(sums, SUMS + 96);
+            p7.intoArray(sums, SUMS + 112);
+            q0.intoArray(sums, SUMS + 128);
+            q1.intoArray(sums, SUMS + 144);
+            q2.intoArray(sums, SUMS + 160);
+            q3.intoArray(sums, SUMS + 176);
+            q4.intoArray(sums, SUMS + 192);
+            q5.intoArray(sums, SUMS + 208);
+            q6.intoArray(sums, SUMS + 224);
+            q7.intoArray(sums, SUMS + 240);
+            o0.intoArray(sums, SUMS + 256);
+            o1.intoArray(sums, SUMS + 272);
+            o2.intoArray(sums, SUMS + 288);
+            o3.intoArray(sums, SUMS + 304);
+            o4.intoArray(sums, SUMS + 320);
+            o5.intoArray(sums, SUMS + 336);
+            o6.intoArray(sums, SUMS + 352);
+            o7.intoArray(sums, SUMS + 368);
             fold(scratch, q4k, a, b, blocks, tr, g, tokens, GROUP);
         }
     }
@@ -484,18 +492,18 @@ final class KQuantSmallBatch {
             q3 = v.fma(x, q3);
             o3 = z.fma(x, o3);
         }
-        p0.intoArray(sums, 0);
-        p1.intoArray(sums, 16);
-        p2.intoArray(sums, 32);
-        p3.intoArray(sums, 48);
-        q0.intoArray(sums, GROUP * 16);
-        q1.intoArray(sums, GROUP * 16 + 16);
-        q2.intoArray(sums, GROUP * 16 + 32);
-        q3.intoArray(sums, GROUP * 16 + 48);
-        o0.intoArray(sums, 2 * GROUP * 16);
-        o1.intoArray(sums, 2 * GROUP * 16 + 16);
-        o2.intoArray(sums, 2 * GROUP * 16 + 32);
-        o3.intoArray(sums, 2 * GROUP * 16 + 48);
+        p0.intoArray(sums, SUMS + 0);
+        p1.intoArray(sums, SUMS + 16);
+        p2.intoArray(sums, SUMS + 32);
+        p3.intoArray(sums, SUMS + 48);
+        q0.intoArray(sums, SUMS + GROUP * 16);
+        q1.intoArray(sums, SUMS + GROUP * 16 + 16);
+        q2.intoArray(sums, SUMS + GROUP * 16 + 32);
+        q3.intoArray(sums, SUMS + GROUP * 16 + 48);
+        o0.intoArray(sums, SUMS + 2 * GROUP * 16);
+        o1.intoArray(sums, SUMS + 2 * GROUP * 16 + 16);
+        o2.intoArray(sums, SUMS + 2 * GROUP * 16 + 32);
+        o3.intoArray(sums, SUMS + 2 * GROUP * 16 + 48);
     }
 
     /**
@@ -505,8 +513,8 @@ final class KQuantSmallBatch {
      */
     private static void fold(Scratch scratch, boolean q4k, Activations a, int b, int blocks, int tr, int g,
             int tokens, int n) {
-        float[] sums = scratch.sums;
-        float[] acc = scratch.acc;
+        float[] sums = scratch.buf;
+        float[] acc = scratch.buf;
         float[] dy = a.scales;
         float[] ks = a.ksums;
         float[] sc = scratch.scales;
@@ -519,7 +527,7 @@ final class KQuantSmallBatch {
         FloatVector d0 = FloatVector.broadcast(FS, sc[2 * rb]);
         FloatVector d1 = FloatVector.broadcast(FS, sc[2 * (rb + 1)]);
         FloatVector d2 = FloatVector.broadcast(FS, sc[2 * (rb + 2)]);
-        int r0 = (g * PASS_ROWS + rb) * GROUP * 16;
+        int r0 = ACC + (g * PASS_ROWS + rb) * GROUP * 16;
         int r1 = r0 + GROUP * 16;
         int r2 = r0 + 2 * GROUP * 16;
         if (q4k) {
@@ -527,21 +535,21 @@ final class KQuantSmallBatch {
             FloatVector n0 = FloatVector.broadcast(FS, -sc[2 * rb + 1]);
             FloatVector n1 = FloatVector.broadcast(FS, -sc[2 * (rb + 1) + 1]);
             FloatVector n2 = FloatVector.broadcast(FS, -sc[2 * (rb + 2) + 1]);
-            FloatVector m0 = FloatVector.fromArray(FS, scratch.mins, rb * 16);
-            FloatVector m1 = FloatVector.fromArray(FS, scratch.mins, (rb + 1) * 16);
-            FloatVector m2 = FloatVector.fromArray(FS, scratch.mins, (rb + 2) * 16);
+            FloatVector m0 = FloatVector.fromArray(FS, scratch.buf, MINS + rb * 16);
+            FloatVector m1 = FloatVector.fromArray(FS, scratch.buf, MINS + (rb + 1) * 16);
+            FloatVector m2 = FloatVector.fromArray(FS, scratch.buf, MINS + (rb + 2) * 16);
             for (int t = 0; t < n; t++) {
                 int k = Math.min(t0 + t, tokens - 1) * blocks + b;
                 FloatVector y = FloatVector.broadcast(FS, dy[k]);
                 FloatVector bsum = FloatVector.fromArray(FS, ks, k * 16);
                 int i = t * 16;
-                FloatVector v = FloatVector.fromArray(FS, sums, i)
+                FloatVector v = FloatVector.fromArray(FS, sums, SUMS + i)
                         .fma(d0.mul(y), FloatVector.fromArray(FS, acc, r0 + i));
                 bsum.mul(m0).fma(n0.mul(y), v).intoArray(acc, r0 + i);
-                v = FloatVector.fromArray(FS, sums, GROUP * 16 + i)
+                v = FloatVector.fromArray(FS, sums, SUMS + GROUP * 16 + i)
                         .fma(d1.mul(y), FloatVector.fromArray(FS, acc, r1 + i));
                 bsum.mul(m1).fma(n1.mul(y), v).intoArray(acc, r1 + i);
-                v = FloatVector.fromArray(FS, sums, 2 * GROUP * 16 + i)
+                v = FloatVector.fromArray(FS, sums, SUMS + 2 * GROUP * 16 + i)
                         .fma(d2.mul(y), FloatVector.fromArray(FS, acc, r2 + i));
                 bsum.mul(m2).fma(n2.mul(y), v).intoArray(acc, r2 + i);
             }
@@ -549,11 +557,11 @@ final class KQuantSmallBatch {
             for (int t = 0; t < n; t++) {
                 FloatVector y = FloatVector.broadcast(FS, dy[Math.min(t0 + t, tokens - 1) * blocks + b]);
                 int i = t * 16;
-                FloatVector.fromArray(FS, sums, i).fma(d0.mul(y), FloatVector.fromArray(FS, acc, r0 + i))
+                FloatVector.fromArray(FS, sums, SUMS + i).fma(d0.mul(y), FloatVector.fromArray(FS, acc, r0 + i))
                         .intoArray(acc, r0 + i);
-                FloatVector.fromArray(FS, sums, GROUP * 16 + i).fma(d1.mul(y), FloatVector.fromArray(FS, acc, r1 + i))
+                FloatVector.fromArray(FS, sums, SUMS + GROUP * 16 + i).fma(d1.mul(y), FloatVector.fromArray(FS, acc, r1 + i))
                         .intoArray(acc, r1 + i);
-                FloatVector.fromArray(FS, sums, 2 * GROUP * 16 + i)
+                FloatVector.fromArray(FS, sums, SUMS + 2 * GROUP * 16 + i)
                         .fma(d2.mul(y), FloatVector.fromArray(FS, acc, r2 + i)).intoArray(acc, r2 + i);
             }
         }
@@ -593,7 +601,7 @@ final class KQuantSmallBatch {
      */
     private static void dequantizeQ4K(MemorySegment w, long first, long rowBytes, int rows, int last,
             Scratch scratch) {
-        float[] out = scratch.weights;
+        float[] out = scratch.buf;
         for (int r = 0; r < rows; r++) {
             long blk = first + Math.min(r, last) * rowBytes;
             long lo8 = w.get(Simd.LONG_LE, blk + Q4KKernel.SCALES);
@@ -605,7 +613,7 @@ final class KQuantSmallBatch {
             // lane j: min (j % 8), a byte of the low (mins 0-3) or high (4-7) int of the packed mins
             ((FloatVector) IntVector.broadcast(IS, (int) mn).blend((int) (mn >>> 32), UPPER_MINS)
                     .lanewise(VectorOperators.LSHR, QUARTER_SHIFT).and(0xFF)
-                    .convert(VectorOperators.I2F, 0)).intoArray(scratch.mins, r * 16);
+                    .convert(VectorOperators.I2F, 0)).intoArray(scratch.buf, MINS + r * 16);
             for (int half = 0; half < 2; half++) {
                 IntVector x = IntVector.fromMemorySegment(IS, w, blk + Q4KKernel.QS + 64 * half, Simd.LE);
                 // scales of sub-blocks 4*half + nibble (lanes 0-7, chunk 2*half) and 4*half + 2 + nibble
@@ -639,8 +647,8 @@ final class KQuantSmallBatch {
         for (int r = 0; r < rows; r++) {
             long blk = first + Math.min(r, last) * rowBytes;
             scratch.scales[2 * r] = Bytes.f16(w, blk + Q6KKernel.D);
-            q6kHalf(w, blk, 0, QH_LO, scratch.weights, W0 + r * 256);
-            q6kHalf(w, blk, 1, QH_HI, scratch.weights, W0 + r * 256 + 128);
+            q6kHalf(w, blk, 0, QH_LO, scratch.buf, W0 + r * 256);
+            q6kHalf(w, blk, 1, QH_HI, scratch.buf, W0 + r * 256 + 128);
         }
     }
 

@@ -25,6 +25,9 @@ final class KQuantSmallBatch256 {
     /** Rows per fold. */
     static final int ROWS = 2;
     private static final int PASS_ROWS = KQuantSmallBatch.PASS_ROWS;
+    private static final int SUMS = KQuantSmallBatch.SUMS;
+    private static final int MINS = KQuantSmallBatch.MINS;
+    private static final int ACC = KQuantSmallBatch.ACC;
     private static final int GROUP_BLOCK = KQuantSmallBatch.GROUP_BLOCK;
 
     /** Per lane j: 8*(j%4), the byte of an int a Q4_K min comes from. */
@@ -53,8 +56,9 @@ final class KQuantSmallBatch256 {
             int g = gp / pairs;
             int pair = gp - g * pairs;
             int at = yBase + (g * blocks + b) * GROUP_BLOCK;
-            sums(scratch.weights, KQuantSmallBatch.W0 + pair * ROWS * 256, a.smallBatch, at, scratch.sums, 0);
-            sums(scratch.weights, KQuantSmallBatch.W0 + pair * ROWS * 256 + 256, a.smallBatch, at, scratch.sums, GROUP * 16);
+            sums(scratch.buf, KQuantSmallBatch.W0 + pair * ROWS * 256, a.smallBatch, at, scratch.buf, SUMS);
+            sums(scratch.buf, KQuantSmallBatch.W0 + pair * ROWS * 256 + 256, a.smallBatch, at, scratch.buf,
+                    SUMS + GROUP * 16);
             fold(scratch, q4k, a, b, blocks, pair, g, tokens);
         }
     }
@@ -108,8 +112,8 @@ final class KQuantSmallBatch256 {
      */
     private static void fold(KQuantSmallBatch.Scratch scratch, boolean q4k, Activations a, int b, int blocks,
             int pair, int g, int tokens) {
-        float[] sums = scratch.sums;
-        float[] acc = scratch.acc;
+        float[] sums = scratch.buf;
+        float[] acc = scratch.buf;
         float[] dy = a.scales;
         float[] ks = a.ksums;
         float[] sc = scratch.scales;
@@ -117,7 +121,7 @@ final class KQuantSmallBatch256 {
         int rb = ROWS * pair;
         FloatVector d0 = FloatVector.broadcast(FS, sc[2 * rb]);
         FloatVector d1 = FloatVector.broadcast(FS, sc[2 * (rb + 1)]);
-        int a0 = (g * PASS_ROWS + rb) * GROUP * 16;
+        int a0 = ACC + (g * PASS_ROWS + rb) * GROUP * 16;
         int a1 = a0 + GROUP * 16;
         if (q4k) {
             // -(dmin*dy) as (-dmin)*dy: rounding to nearest is symmetric, so the same bits
@@ -133,13 +137,13 @@ final class KQuantSmallBatch256 {
                 for (int half = 0; half < 16; half += 8) {
                     FloatVector bsum = FloatVector.fromArray(FS, ks, k * 16 + half);
                     int i = t * 16 + half;
-                    FloatVector v = FloatVector.fromArray(FS, sums, i)
+                    FloatVector v = FloatVector.fromArray(FS, sums, SUMS + i)
                             .fma(dy0, FloatVector.fromArray(FS, acc, a0 + i));
-                    bsum.mul(FloatVector.fromArray(FS, scratch.mins, rb * 16 + half)).fma(ny0, v)
+                    bsum.mul(FloatVector.fromArray(FS, scratch.buf, MINS + rb * 16 + half)).fma(ny0, v)
                             .intoArray(acc, a0 + i);
-                    v = FloatVector.fromArray(FS, sums, GROUP * 16 + i)
+                    v = FloatVector.fromArray(FS, sums, SUMS + GROUP * 16 + i)
                             .fma(dy1, FloatVector.fromArray(FS, acc, a1 + i));
-                    bsum.mul(FloatVector.fromArray(FS, scratch.mins, (rb + 1) * 16 + half)).fma(ny1, v)
+                    bsum.mul(FloatVector.fromArray(FS, scratch.buf, MINS + (rb + 1) * 16 + half)).fma(ny1, v)
                             .intoArray(acc, a1 + i);
                 }
             }
@@ -150,9 +154,9 @@ final class KQuantSmallBatch256 {
                 FloatVector dy1 = d1.mul(y);
                 for (int half = 0; half < 16; half += 8) {
                     int i = t * 16 + half;
-                    FloatVector.fromArray(FS, sums, i).fma(dy0, FloatVector.fromArray(FS, acc, a0 + i))
+                    FloatVector.fromArray(FS, sums, SUMS + i).fma(dy0, FloatVector.fromArray(FS, acc, a0 + i))
                             .intoArray(acc, a0 + i);
-                    FloatVector.fromArray(FS, sums, GROUP * 16 + i).fma(dy1, FloatVector.fromArray(FS, acc, a1 + i))
+                    FloatVector.fromArray(FS, sums, SUMS + GROUP * 16 + i).fma(dy1, FloatVector.fromArray(FS, acc, a1 + i))
                             .intoArray(acc, a1 + i);
                 }
             }
@@ -188,7 +192,7 @@ final class KQuantSmallBatch256 {
             KQuantSmallBatch.Scratch scratch) {
         for (int r = 0; r < rows; r++) {
             long blk = first + Math.min(r, last) * rowBytes;
-            float[] out = scratch.weights;
+            float[] out = scratch.buf;
             long lo8 = w.get(Simd.LONG_LE, blk + Q4KKernel.SCALES);
             int hi4 = w.get(Simd.INT_LE, blk + Q4KKernel.SCALES + 8);
             long sc = Q4KKernel.packedScales(lo8, hi4);
@@ -197,8 +201,8 @@ final class KQuantSmallBatch256 {
             scratch.scales[2 * r + 1] = Bytes.f16(w, blk + Q4KKernel.DMIN);
             FloatVector mins = (FloatVector) IntVector.broadcast(IS, (int) mn).blend((int) (mn >>> 32), UPPER_MINS)
                     .lanewise(VectorOperators.LSHR, QUARTER_SHIFT).and(0xFF).convert(VectorOperators.I2F, 0);
-            mins.intoArray(scratch.mins, r * 16);
-            mins.intoArray(scratch.mins, r * 16 + 8);
+            mins.intoArray(scratch.buf, MINS + r * 16);
+            mins.intoArray(scratch.buf, MINS + r * 16 + 8);
             // quarter h = 2*half + lanes: the chunk pair's lanes 0-7 (lanes 0) or 8-15; written out per
             // (nibble, byte) so every shift is a constant (C2 did not unroll four nested loops)
             for (int h = 0; h < 4; h++) {
@@ -241,7 +245,7 @@ final class KQuantSmallBatch256 {
         for (int r = 0; r < rows; r++) {
             long blk = first + Math.min(r, last) * rowBytes;
             scratch.scales[2 * r] = Bytes.f16(w, blk + Q6KKernel.D);
-            float[] out = scratch.weights;
+            float[] out = scratch.buf;
             // quarter h = 2*half + lanes, written out per (nibble, byte) as in dequantizeQ4K
             for (int h = 0; h < 4; h++) {
                 int half = h >> 1;
