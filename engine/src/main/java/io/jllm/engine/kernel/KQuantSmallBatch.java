@@ -33,13 +33,15 @@ import jdk.incubator.vector.VectorSpecies;
  * bytes of canonical lane {@code j}, so step {@code (half, nibble, byte)} is one shift and one and.
  *
  * <p>Three rows share every activation load (24 lane-sum registers: 3 rows x 8 tokens); the lane
- * accumulators live in a small per-thread array, touched once per block. A pass takes
+ * accumulators live in per-thread scratch, touched once per block. A pass takes
  * {@link #PASS_ROWS} rows block by block, dequantizing the block of its rows just before use, so
  * the block's weights and activations are in L1 for all of them. A heap array's elements start 16
  * bytes into a cache line, so a full-vector load would straddle two; the activations live in the
- * region-aligned transposed buffer ({@link Activations#YT_PAD}) and the weights in an aligned
- * scratch array ({@link AlignedFloats}), both read from their aligned offsets (an off-heap aligned
- * copy was tried first: C2 boxed the vectors).
+ * region-aligned transposed buffer ({@link Activations#YT_PAD}) and the weights, lane sums, mins
+ * and accumulators in one aligned scratch array ({@link AlignedFloats}), each part starting a line
+ * (an off-heap aligned copy was tried first: C2 boxed the vectors; aligning the sums, mins and
+ * accumulators too took 8-token calls from 24.6 to 23.0 cycles per block and token, 40-token ones
+ * from 21.6 to 19.0, bench/KERNELS.md).
  */
 final class KQuantSmallBatch {
     private static final VectorSpecies<Float> FS = Simd.F512;
@@ -125,11 +127,13 @@ final class KQuantSmallBatch {
     static final class Scratch {
         /**
          * The pass's vector scratch in one aligned array ({@link AlignedFloats}), each part starting a
-         * cache line: from {@link #W0} the current block of the pass's rows dequantized (row r at
-         * {@code r*256}: 16 steps of 16 lanes); from {@link #SUMS} one block's exact lane sums of a row
-         * triple (pair at 256 bits), laid out as the accumulators; from {@link #MINS}, per row of the
-         * pass (Q4_K), the min of each lane's min term, {@code min_{L%8}}; from {@link #ACC} the lane
-         * accumulators, group g, row r of the pass, token t at {@code ((g*PASS_ROWS + r)*GROUP + t)*16}.
+         * cache line: from {@link KQuantSmallBatch#W0} the current block of the pass's rows
+         * dequantized (row r at {@code r*256}: 16 steps of 16 lanes); from
+         * {@link KQuantSmallBatch#SUMS} one block's exact lane sums of a row triple (pair at 256
+         * bits), laid out as the accumulators; from {@link KQuantSmallBatch#MINS}, per row of the pass
+         * (Q4_K), the min of each lane's min term, {@code min_{L%8}}; from
+         * {@link KQuantSmallBatch#ACC} the lane accumulators, group g, row r of the pass, token t at
+         * {@code ((g*PASS_ROWS + r)*GROUP + t)*16}.
          */
         float[] buf = AlignedFloats.allocate(ACC - W0);
         /** Per row of the pass, of the current block: d and (Q4_K) dmin, at {@code [2r]} and {@code [2r + 1]}. */
@@ -559,8 +563,8 @@ final class KQuantSmallBatch {
                 int i = t * 16;
                 FloatVector.fromArray(FS, sums, SUMS + i).fma(d0.mul(y), FloatVector.fromArray(FS, acc, r0 + i))
                         .intoArray(acc, r0 + i);
-                FloatVector.fromArray(FS, sums, SUMS + GROUP * 16 + i).fma(d1.mul(y), FloatVector.fromArray(FS, acc, r1 + i))
-                        .intoArray(acc, r1 + i);
+                FloatVector.fromArray(FS, sums, SUMS + GROUP * 16 + i)
+                        .fma(d1.mul(y), FloatVector.fromArray(FS, acc, r1 + i)).intoArray(acc, r1 + i);
                 FloatVector.fromArray(FS, sums, SUMS + 2 * GROUP * 16 + i)
                         .fma(d2.mul(y), FloatVector.fromArray(FS, acc, r2 + i)).intoArray(acc, r2 + i);
             }

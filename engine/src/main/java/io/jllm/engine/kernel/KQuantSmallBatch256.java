@@ -156,8 +156,8 @@ final class KQuantSmallBatch256 {
                     int i = t * 16 + half;
                     FloatVector.fromArray(FS, sums, SUMS + i).fma(dy0, FloatVector.fromArray(FS, acc, a0 + i))
                             .intoArray(acc, a0 + i);
-                    FloatVector.fromArray(FS, sums, SUMS + GROUP * 16 + i).fma(dy1, FloatVector.fromArray(FS, acc, a1 + i))
-                            .intoArray(acc, a1 + i);
+                    FloatVector.fromArray(FS, sums, SUMS + GROUP * 16 + i)
+                            .fma(dy1, FloatVector.fromArray(FS, acc, a1 + i)).intoArray(acc, a1 + i);
                 }
             }
         }
