@@ -368,25 +368,10 @@ public final class Attention {
 
     private static FloatVector load512(MemorySegment kv, long at, boolean half) {
         if (half) {
-            return halfToFloat(ShortVector.fromMemorySegment(Simd.S256, kv, 2 * at, Simd.LE));
+            return Simd.halfToFloat((IntVector) ShortVector.fromMemorySegment(Simd.S256, kv, 2 * at, Simd.LE)
+                    .convertShape(VectorOperators.S2I, Simd.I512, 0));
         }
         return FloatVector.fromMemorySegment(Simd.F512, kv, 4 * at, Simd.LE);
-    }
-
-    /**
-     * 16 IEEE halves to floats with the bits of {@link Simd#halfToFloat} (those of
-     * {@link Float#float16ToFloat}, NaN payloads kept as they are): its scaling by 2^112, but the
-     * halves sign-extended, so the sign is one and-or (a single ternary logic op),
-     * and infinities and NaNs patched by a masked or on the scaled value (whose exponent is then
-     * all ones and mantissa the half's): 7 vector ops against 10, on the ports the fma uses. With
-     * 16-query tiles, same measure as {@link #TILE_QUERIES}: 18.6 ms against 19.7.
-     */
-    static FloatVector halfToFloat(ShortVector halves) {
-        IntVector bits = (IntVector) halves.convertShape(VectorOperators.S2I, Simd.I512, 0);
-        IntVector magnitude = bits.and(0x7FFF);
-        return magnitude.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                .lanewise(VectorOperators.OR, 0x7F800000, magnitude.compare(VectorOperators.GE, 0x7C00))
-                .or(bits.and(0x80000000)).reinterpretAsFloats();
     }
 
     /**
@@ -643,7 +628,7 @@ public final class Attention {
             FloatVector k;
             if (half) {
                 k = Simd.halfToFloat((IntVector) ShortVector.fromMemorySegment(Simd.S256, keys, 2 * (base + i), Simd.LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_S2I, Simd.I512, 0));
+                        .convertShape(VectorOperators.S2I, Simd.I512, 0));
             } else {
                 k = FloatVector.fromMemorySegment(f, keys, 4 * (base + i), Simd.LE);
             }
@@ -670,7 +655,7 @@ public final class Attention {
             FloatVector k;
             if (half) {
                 k = Simd.halfToFloat((IntVector) ShortVector.fromMemorySegment(Simd.S128, keys, 2 * (base + i), Simd.LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_S2I, Simd.I256, 0));
+                        .convertShape(VectorOperators.S2I, Simd.I256, 0));
             } else {
                 k = FloatVector.fromMemorySegment(f, keys, 4 * (base + i), Simd.LE);
             }
@@ -706,7 +691,7 @@ public final class Attention {
                 FloatVector v;
                 if (half) {
                     v = Simd.halfToFloat((IntVector) ShortVector.fromMemorySegment(Simd.S256, values, 2 * at, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_S2I, Simd.I512, 0));
+                            .convertShape(VectorOperators.S2I, Simd.I512, 0));
                 } else {
                     v = FloatVector.fromMemorySegment(Simd.F512, values, 4 * at, Simd.LE);
                 }
@@ -729,7 +714,7 @@ public final class Attention {
                 FloatVector v;
                 if (half) {
                     v = Simd.halfToFloat((IntVector) ShortVector.fromMemorySegment(Simd.S128, values, 2 * at, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_S2I, Simd.I256, 0));
+                            .convertShape(VectorOperators.S2I, Simd.I256, 0));
                 } else {
                     v = FloatVector.fromMemorySegment(Simd.F256, values, 4 * at, Simd.LE);
                 }

@@ -173,7 +173,7 @@ public final class FloatKernels {
             VectorMask<Float> m = f.indexInRange(j, cols);
             IntVector bits = (IntVector) ShortVector
                     .fromMemorySegment(Simd.S256, w, row + 2L * j, Simd.LE, m.cast(Simd.S256))
-                    .convertShape(VectorOperators.ZERO_EXTEND_S2I, Simd.I512, 0);
+                    .convertShape(VectorOperators.S2I, Simd.I512, 0);
             FloatVector wv = f16 ? Simd.halfToFloat(bits) : bits.lanewise(VectorOperators.LSHL, 16)
                     .reinterpretAsFloats();
             acc = acc.blend(wv.fma(FloatVector.fromArray(f, x, xOff + j, m), acc), m);
@@ -190,7 +190,7 @@ public final class FloatKernels {
             VectorMask<Float> m = f.indexInRange(j, cols);
             IntVector bits = (IntVector) ShortVector
                     .fromMemorySegment(Simd.S128, w, row + 2L * j, Simd.LE, m.cast(Simd.S128))
-                    .convertShape(VectorOperators.ZERO_EXTEND_S2I, Simd.I256, 0);
+                    .convertShape(VectorOperators.S2I, Simd.I256, 0);
             FloatVector wv = f16 ? Simd.halfToFloat(bits) : bits.lanewise(VectorOperators.LSHL, 16)
                     .reinterpretAsFloats();
             FloatVector xv = FloatVector.fromArray(f, x, xOff + j, m);

@@ -9,6 +9,7 @@ import io.jllm.engine.kv.KvType;
 import io.jllm.engine.kv.PagedKvCache;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -60,25 +61,32 @@ class SimdAttentionTest {
     }
 
     @Test
-    void theTilesHalfConversionIsSimdsForEveryHalf() {
+    void theHalfConversionIsFloat16ToFloatForEveryHalfAtBothWidths() {
         short[] halves = new short[65536];
-        int[] bits = new int[65536];
         for (int i = 0; i < halves.length; i++) {
             halves[i] = (short) i;
-            bits[i] = i;
         }
-        float[] tile = new float[16];
-        float[] simd = new float[16];
+        float[] wide = new float[16];
+        float[] narrow = new float[16];
         for (int i = 0; i < halves.length; i += 16) {
-            Attention.halfToFloat(ShortVector.fromArray(Simd.S256, halves, i)).intoArray(tile, 0);
-            Simd.halfToFloat(IntVector.fromArray(Simd.I512, bits, i)).intoArray(simd, 0);
+            // sign-extended, as the kernels load them
+            Simd.halfToFloat((IntVector) ShortVector.fromArray(Simd.S256, halves, i)
+                    .convertShape(VectorOperators.S2I, Simd.I512, 0)).intoArray(wide, 0);
+            Simd.halfToFloat((IntVector) ShortVector.fromArray(Simd.S128, halves, i)
+                    .convertShape(VectorOperators.S2I, Simd.I256, 0)).intoArray(narrow, 0);
+            Simd.halfToFloat((IntVector) ShortVector.fromArray(Simd.S128, halves, i + 8)
+                    .convertShape(VectorOperators.S2I, Simd.I256, 0)).intoArray(narrow, 8);
             for (int k = 0; k < 16; k++) {
-                String at = "half bits " + Integer.toHexString(i + k);
-                assertEquals(Float.floatToRawIntBits(simd[k]), Float.floatToRawIntBits(tile[k]), at);
-                // Float.float16ToFloat (vcvtph2ps here) also quiets signaling NaNs; the kernels keep them
-                float expected = Float.float16ToFloat(halves[i + k]);
-                assertTrue(Float.isNaN(expected) ? Float.isNaN(tile[k])
-                        : Float.floatToRawIntBits(expected) == Float.floatToRawIntBits(tile[k]), at);
+                int h = i + k;
+                String at = "half bits " + Integer.toHexString(h);
+                // Float.float16ToFloat (vcvtph2ps here) also quiets signaling NaNs; the kernels keep
+                // the payload: sign, all-ones exponent, the half's mantissa in the top mantissa bits
+                float reference = Float.float16ToFloat(halves[h]);
+                int expected = Float.isNaN(reference)
+                        ? ((h & 0x8000) << 16) | 0x7F800000 | ((h & 0x3FF) << 13)
+                        : Float.floatToRawIntBits(reference);
+                assertEquals(expected, Float.floatToRawIntBits(wide[k]), at);
+                assertEquals(expected, Float.floatToRawIntBits(narrow[k]), at + " (256 bits)");
             }
         }
     }
