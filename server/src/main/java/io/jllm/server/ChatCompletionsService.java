@@ -25,10 +25,12 @@ final class ChatCompletionsService implements HttpService {
     private static final String CHUNK = "chat.completion.chunk";
 
     private final Serving serving;
+    private final JsonBody bodies;
     private final ServedModel model;
 
     ChatCompletionsService(Serving serving) {
         this.serving = serving;
+        this.bodies = serving.bodies();
         this.model = serving.model();
     }
 
@@ -38,7 +40,7 @@ final class ChatCompletionsService implements HttpService {
     }
 
     private void chat(ServerRequest req, ServerResponse res) {
-        ObjectNode body = JsonBody.read(req);
+        ObjectNode body = bodies.read(req, res);
         OpenAi.checkSupported(body);
         boolean stream = Boolean.TRUE.equals(Fields.optBool(body, "stream"));
         boolean includeUsage = OpenAi.includeUsage(body);

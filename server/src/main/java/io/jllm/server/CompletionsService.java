@@ -19,10 +19,12 @@ final class CompletionsService implements HttpService {
     private static final String OBJECT = "text_completion";
 
     private final Serving serving;
+    private final JsonBody bodies;
     private final ServedModel model;
 
     CompletionsService(Serving serving) {
         this.serving = serving;
+        this.bodies = serving.bodies();
         this.model = serving.model();
     }
 
@@ -32,7 +34,7 @@ final class CompletionsService implements HttpService {
     }
 
     private void complete(ServerRequest req, ServerResponse res) {
-        ObjectNode body = JsonBody.read(req);
+        ObjectNode body = bodies.read(req, res);
         OpenAi.checkSupported(body);
         boolean stream = Boolean.TRUE.equals(Fields.optBool(body, "stream"));
         boolean includeUsage = OpenAi.includeUsage(body);

@@ -59,8 +59,8 @@ final class ErrorResponses {
     }
 
     /**
-     * Errors Helidon answers before any handler runs (unparseable HTTP, a body over --max-body) get the
-     * same JSON shape.
+     * Errors Helidon answers before any handler runs (unparseable HTTP, a body far over --max-body: see
+     * {@link JsonBody}) get the same JSON shape.
      */
     static DirectHandlers directHandlers(long maxBodyBytes) {
         DirectHandler json = (request, eventType, status, headers, message) -> {

@@ -17,10 +17,12 @@ import io.jllm.engine.sampling.SamplingParams;
  */
 final class GenerateService implements HttpService {
     private final Serving serving;
+    private final JsonBody bodies;
     private final ServedModel model;
 
     GenerateService(Serving serving) {
         this.serving = serving;
+        this.bodies = serving.bodies();
         this.model = serving.model();
     }
 
@@ -30,7 +32,7 @@ final class GenerateService implements HttpService {
     }
 
     private void generate(ServerRequest req, ServerResponse res) {
-        ObjectNode body = JsonBody.read(req);
+        ObjectNode body = bodies.read(req, res);
         boolean stream = Boolean.TRUE.equals(Fields.optBool(body, "stream"));
         SamplingParams sampling = SamplingFields.read(body, "max_tokens", "n_predict");
         InferenceEngine engine = model.engine();

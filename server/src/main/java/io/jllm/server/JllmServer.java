@@ -38,19 +38,20 @@ public final class JllmServer implements AutoCloseable {
     static JllmServer start(ServerConfig config, Runnable beforeLoad) {
         ServedModel model = new ServedModel(config);
         ServerMetrics metrics = new ServerMetrics(model::statsOrNull);
+        JsonBody bodies = new JsonBody(config.maxBodyBytes());
         WebServer web;
         try {
             web = WebServer.builder()
                     .host(config.host())
                     .port(config.port())
-                    .maxPayloadSize(config.maxBodyBytes())
+                    .maxPayloadSize(bodies.hardLimit())
                     // The server's own stop() drains the engine first; Helidon's hook would not.
                     .shutdownHook(false)
                     // Handlers finish their answers after the engine's drain deadline cancelled them.
                     .shutdownGracePeriod(config.drain().plusSeconds(5))
                     .directHandlers(ErrorResponses.directHandlers(config.maxBodyBytes()))
                     .addProtocol(Http1Config.builder().addReceiveListener(ConnectionWatch.listener()).build())
-                    .routing(routing -> routing(routing, config, model, metrics))
+                    .routing(routing -> routing(routing, config, model, metrics, bodies))
                     .featuresDiscoverServices(false)
                     .addFeature(ObserveFeature.builder()
                             .addObserver(MetricsObserver.builder()
@@ -68,18 +69,18 @@ public final class JllmServer implements AutoCloseable {
     }
 
     private static void routing(HttpRouting.Builder routing, ServerConfig config, ServedModel model,
-            ServerMetrics metrics) {
+            ServerMetrics metrics, JsonBody bodies) {
         if (config.apiKey() != null) {
             routing.addFilter(new ApiKeyFilter(config.apiKey()));
         }
         ErrorResponses.register(routing);
-        Serving serving = new Serving(model, metrics, config.ssePing());
+        Serving serving = new Serving(model, metrics, config.ssePing(), bodies);
         routing.register(new HealthService(model))
                 .register(new GenerateService(serving))
                 .register(new CompletionsService(serving))
                 .register(new ChatCompletionsService(serving))
                 .register(new ModelsService(model))
-                .register(new TokenizeService(model));
+                .register(new TokenizeService(model, bodies));
     }
 
     public int port() {

@@ -5,10 +5,10 @@ import io.jllm.engine.sampling.SamplingParams;
 import java.time.Duration;
 
 /**
- * What the generation endpoints share: the served model, the metrics, and how long a stream may stay
- * silent before it sends a ping.
+ * What the generation endpoints share: the served model, the metrics, how long a stream may stay
+ * silent before it sends a ping, and the request body reader with its size limit.
  */
-record Serving(ServedModel model, ServerMetrics metrics, Duration ping) {
+record Serving(ServedModel model, ServerMetrics metrics, Duration ping, JsonBody bodies) {
 
     /** Submits a generation; see {@link GenerationRun#start}. */
     GenerationRun start(InferenceEngine engine, int[] prompt, SamplingParams sampling, String promptParam) {

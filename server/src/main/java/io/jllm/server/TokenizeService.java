@@ -17,9 +17,11 @@ import java.nio.charset.StandardCharsets;
  */
 final class TokenizeService implements HttpService {
     private final ServedModel model;
+    private final JsonBody bodies;
 
-    TokenizeService(ServedModel model) {
+    TokenizeService(ServedModel model, JsonBody bodies) {
         this.model = model;
+        this.bodies = bodies;
     }
 
     @Override
@@ -29,7 +31,7 @@ final class TokenizeService implements HttpService {
     }
 
     private void tokenize(ServerRequest req, ServerResponse res) {
-        ObjectNode body = JsonBody.read(req);
+        ObjectNode body = bodies.read(req, res);
         String content = Fields.optString(body, "content");
         if (content == null) {
             throw ApiError.invalid("content", "content is required: the text to tokenize");
@@ -65,7 +67,7 @@ final class TokenizeService implements HttpService {
     }
 
     private void detokenize(ServerRequest req, ServerResponse res) {
-        ObjectNode body = JsonBody.read(req);
+        ObjectNode body = bodies.read(req, res);
         ArrayNode tokens = Fields.optArray(body, "tokens", "tokens");
         if (tokens == null) {
             throw ApiError.invalid("tokens", "tokens is required: an array of token ids");

@@ -4,12 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -145,6 +151,51 @@ class ErrorsTest {
         } catch (IOException e) {
             throw new AssertionError("the server must answer 413, not drop the connection", e);
         }
+    }
+
+    /**
+     * The 413 must reach the client whole: the server reads the rest of the over-long body before it
+     * answers, so the answer is never lost to a reset and the connection stays usable. Twenty requests
+     * on one connection, each over the limit but one, each answered in order.
+     */
+    @Test
+    void overLongBodiesAreReadOutAndAnsweredOnTheSameConnection() throws Exception {
+        byte[] big = ("{\"prompt\": \"" + "x".repeat(MAX_BODY) + "\"}").getBytes(StandardCharsets.US_ASCII);
+        byte[] small = "{\"content\": \"hello\"}".getBytes(StandardCharsets.US_ASCII);
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
+            s.setSoTimeout(30_000);
+            OutputStream out = s.getOutputStream();
+            DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
+            for (int i = 0; i < 20; i++) {
+                boolean last = i == 19;
+                byte[] body = last ? small : big;
+                out.write(("POST " + (last ? "/tokenize" : "/generate") + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.write(body);
+                out.flush();
+                String head = readHead(in);
+                assertTrue(head.startsWith(last ? "HTTP/1.1 200" : "HTTP/1.1 413"), "request " + i + ": " + head);
+                int length = Integer.parseInt(head.replaceAll("(?is).*content-length: *(\\d+).*", "$1"));
+                byte[] answer = new byte[length];
+                in.readFully(answer);
+                assertTrue(new String(answer, StandardCharsets.UTF_8).contains(last ? "tokens" : "--max-body"),
+                        new String(answer, StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    private static String readHead(DataInputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new AssertionError("the server closed the connection after: " + head);
+            }
+            head.append((char) b);
+        }
+        return head.toString();
     }
 
     @Test
