@@ -29,7 +29,8 @@ final class Block32RowGemm {
     private static final VectorSpecies<Float> FS = Simd.F512;
     private static final VectorSpecies<Integer> IS = Simd.I512;
     private static final int VL = 16;
-    static final int RT = KQuantRowGemm.RT;
+    /** Rows per tile: two vectors, as {@link KQuantRowGemm}'s at 512 bits (this path is 512 bits only). */
+    static final int RT = 2 * VL;
     /**
      * Tokens per tile: 4, not the K-quant kernel's 6. With a fold every 2 steps C2 kept 6 tokens'
      * 24 sums and accumulators only by spilling 7 of them in the loop (Q8_0 3072x1024 at 512 tokens:

@@ -6,11 +6,11 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The K-quant batch (prefill) path at 512 bits with rows, not tokens, across the vector lanes:
- * one vector holds a weight of 16 rows, each token's activation is broadcast to it, and a tile of
- * 32 rows x 6 tokens keeps its 12 exact lane sums and its 12 canonical lane accumulators in
- * registers for a whole lane of the row (ggml's and BLAS's usual register block, broadcasting the
- * narrow side).
+ * The K-quant batch (prefill) path with rows, not tokens, across the vector lanes: one vector
+ * holds a weight of 16 rows (8 at 256 bits), each token's activation is broadcast to it, and a
+ * tile of 32 rows x 6 tokens (16 x 4 at 256 bits) keeps its 12 (8) exact lane sums and (at 512
+ * bits) its 12 canonical lane accumulators in registers for a whole lane of the row (ggml's and
+ * BLAS's usual register block, broadcasting the narrow side).
  *
  * <p>Why: {@link KQuantGemm} puts tokens in the lanes and broadcasts the weights, so each canonical
  * lane is a loop of 8 steps that ends in 16 stores of its sums, folded in a second pass; perf put
@@ -36,12 +36,16 @@ import jdk.incubator.vector.VectorSpecies;
  * same loads and fma without the per-block fold and reset (the fma ports' rate here).
   */
 final class KQuantRowGemm {
-    private static final VectorSpecies<Float> FS = Simd.F512;
-    private static final int VL = 16;
+    private static final VectorSpecies<Float> FS = Simd.WIDE ? Simd.F512 : Simd.F256;
+    private static final int VL = FS.length();
     /** Rows per tile: two vectors. */
-    static final int RT = 32;
-    /** Tokens per tile: 2 x 6 sums and 2 x 6 accumulators take 24 of AVX-512's 32 registers. */
-    static final int TT = 6;
+    static final int RT = 2 * VL;
+    /**
+     * Tokens per tile: at 512 bits 2 x 6 sums and 2 x 6 accumulators take 24 of AVX-512's 32
+     * registers; at 256 bits 2 x 4 sums, two weights and a broadcast take 11 of AVX2's 16, the
+     * accumulators in memory ({@link #tile256}).
+     */
+    static final int TT = Simd.WIDE ? 6 : 4;
 
     /** The natural index (within its 256-weight block) of lane L's k-th weight, per type: [q4k ? 0 : 1][L * 16 + k]. */
     private static final int[][] LANE_WEIGHTS = {laneWeights(true), laneWeights(false)};
@@ -53,9 +57,12 @@ final class KQuantRowGemm {
      * One thread, calibration cycles per block and token, this path against the small-batch kernel:
      * Q4_K 3072x1024 64 tokens 27.7 vs 22.2, 128: 22.8 vs 20.8, 256: 19.9 vs 22.9, 512: 18.3 vs
      * 24.9 (the tokens-in-lanes GEMM: 25.1-26.1); Q4_K 1024x3072 256: 18.3 vs 30.1; Q6_K 1024x3072
-     * 512: 22.0 vs 25.3 (GEMM 26.0).
+     * 512: 22.0 vs 25.3 (GEMM 26.0). At 256 bits (AMD EPYC, AVX2), one JVM each, noisy: Q4_K
+     * 3072x1024 128 tokens 45.7 against the small-batch kernel's 37.4 and the GEMM's 41.3; 256:
+     * 33.7 vs 44.2; 512: 33.2 vs 35.2 (GEMM 40.5-47.8); Q6_K 512: 23.8-29.2 vs 37.5 (GEMM 31.7-32.6),
+     * so from 192 there.
      */
-    static final int MIN_TOKENS = Integer.getInteger("jllm.rowGemm.minTokens", 256);
+    static final int MIN_TOKENS = Integer.getInteger("jllm.rowGemm.minTokens", Simd.WIDE ? 256 : 192);
 
     /**
      * Dequantized weights kept per group of row tiles, in KiB ({@code -Djllm.rowGemm.groupKiB}):
@@ -63,7 +70,7 @@ final class KQuantRowGemm {
      * against 256 KiB: Q4_K 3072x1024, 512 tokens, one thread, 18.1 and 19.3 calibration cycles
      * per block and token against 20.4.
      */
-    static final int GROUP_KIB = Integer.getInteger("jllm.rowGemm.groupKiB", 1024);
+    static final int GROUP_KIB = Integer.getInteger("jllm.rowGemm.groupKiB", Simd.WIDE ? 1024 : 256);
     /**
      * Where the weights start in their scratch array, whose loads are then 64-byte aligned
      * ({@link AlignedFloats}). Hot, one thread: 3.59 fma per ns aligned against 3.29 at the usual
@@ -77,9 +84,9 @@ final class KQuantRowGemm {
     private KQuantRowGemm() {
     }
 
-    /** Whether a batch of {@code tokens} takes this path (512 bits only). */
+    /** Whether a batch of {@code tokens} takes this path. */
     static boolean suits(int tokens) {
-        return Simd.WIDE && MIN_TOKENS > 0 && tokens >= Math.max(MIN_TOKENS, TT);
+        return MIN_TOKENS > 0 && tokens >= Math.max(MIN_TOKENS, TT);
     }
 
     /** Row tiles per group for rows of {@code cols} weights (see {@link #GROUP_KIB}); shared with {@link Block32RowGemm}. */
@@ -233,8 +240,13 @@ final class KQuantRowGemm {
                 for (int k = 0; k < tiles; k++) {
                     int rt = rg + k * RT;
                     scaleTokens(blocks, s.rowScales, k * blocks * 10 * RT, a.dyT, g, s.tokenScales, q4k);
-                    tile(blocks, s.weights, WPAD + k * RT * cols, a.yT, a.ksT, g, s.rowScales, k * blocks * 10 * RT,
-                            s.tokenScales, q4k, s.lanes);
+                    if (Simd.WIDE) {
+                        tile(blocks, s.weights, WPAD + k * RT * cols, a.yT, a.ksT, g, s.rowScales,
+                                k * blocks * 10 * RT, s.tokenScales, q4k, s.lanes);
+                    } else {
+                        tile256(blocks, s.weights, WPAD + k * RT * cols, a.yT, a.ksT, g, s.rowScales,
+                                k * blocks * 10 * RT, s.tokenScales, q4k, s.lanes);
+                    }
                     store(s.lanes, TT, s.out, y, stride, rt, r1, t0, Math.min(TT, tokens - t0));
                 }
             }
@@ -430,6 +442,113 @@ final class KQuantRowGemm {
             a13.intoArray(lanes, at + 9 * VL);
             a14.intoArray(lanes, at + 10 * VL);
             a15.intoArray(lanes, at + 11 * VL);
+        }
+    }
+
+    /**
+     * {@link #tile} at 256 bits: 16 rows x 4 tokens. AVX2's 16 registers hold the 8 lane sums, two
+     * weight vectors and a broadcast, but not the accumulators as well, so those stay in
+     * {@code lanes} (in L1) and the fold every 8 steps reads and writes them there. Fewer sums (3
+     * tokens, accumulators in registers) left 6 fma chains, each two dependent fma per step: bound by
+     * the fma latency (4 cycles), not its two ports, and no faster than {@link KQuantGemm}.
+     */
+    static void tile256(int blocks, float[] wq, int wOff, float[] yT, float[] ksT, int g, float[] rowScales,
+            int rsOff, float[] ts, boolean q4k, float[] lanes) {
+        FloatVector zero = FloatVector.zero(FS);
+        int steps = blocks * 8;
+        for (int lane = 0; lane < 16; lane++) {
+            int wl = wOff + lane * steps * 2 * RT;
+            int run1 = q4k ? 2 * lane : ((lane & 7) << 1) | (lane >> 3);
+            int run2 = q4k ? run1 + 1 : run1 + 16;
+            int xa = Activations.YT_PAD + (g * 32 + run1) * steps * TT;
+            int xz = Activations.YT_PAD + (g * 32 + run2) * steps * TT;
+            int at = lane * 2 * TT * VL;
+            for (int i = 0; i < 2 * TT; i++) {
+                zero.intoArray(lanes, at + i * VL);
+            }
+            FloatVector s00 = zero;
+            FloatVector s01 = zero;
+            FloatVector s02 = zero;
+            FloatVector s03 = zero;
+            FloatVector s10 = zero;
+            FloatVector s11 = zero;
+            FloatVector s12 = zero;
+            FloatVector s13 = zero;
+            for (int i = 0; i < steps; i++) {
+                int wi = wl + i * 2 * RT;
+                int xi = xa + i * TT;
+                int xj = xz + i * TT;
+                FloatVector w0 = FloatVector.fromArray(FS, wq, wi);
+                FloatVector w1 = FloatVector.fromArray(FS, wq, wi + VL);
+                FloatVector x;
+                x = FloatVector.broadcast(FS, yT[xi + 0]);
+                s00 = w0.fma(x, s00);
+                s10 = w1.fma(x, s10);
+                x = FloatVector.broadcast(FS, yT[xi + 1]);
+                s01 = w0.fma(x, s01);
+                s11 = w1.fma(x, s11);
+                x = FloatVector.broadcast(FS, yT[xi + 2]);
+                s02 = w0.fma(x, s02);
+                s12 = w1.fma(x, s12);
+                x = FloatVector.broadcast(FS, yT[xi + 3]);
+                s03 = w0.fma(x, s03);
+                s13 = w1.fma(x, s13);
+                w0 = FloatVector.fromArray(FS, wq, wi + RT);
+                w1 = FloatVector.fromArray(FS, wq, wi + RT + VL);
+                x = FloatVector.broadcast(FS, yT[xj + 0]);
+                s00 = w0.fma(x, s00);
+                s10 = w1.fma(x, s10);
+                x = FloatVector.broadcast(FS, yT[xj + 1]);
+                s01 = w0.fma(x, s01);
+                s11 = w1.fma(x, s11);
+                x = FloatVector.broadcast(FS, yT[xj + 2]);
+                s02 = w0.fma(x, s02);
+                s12 = w1.fma(x, s12);
+                x = FloatVector.broadcast(FS, yT[xj + 3]);
+                s03 = w0.fma(x, s03);
+                s13 = w1.fma(x, s13);
+                if ((i & 7) == 7) {
+                    int b = i >> 3;
+                    int o = (b * TT * 2) * RT;
+                    s00.fma(FloatVector.fromArray(FS, ts, o + 0 * 2 * RT + 0 * VL),
+                            FloatVector.fromArray(FS, lanes, at + 0 * VL)).intoArray(lanes, at + 0 * VL);
+                    s01.fma(FloatVector.fromArray(FS, ts, o + 1 * 2 * RT + 0 * VL),
+                            FloatVector.fromArray(FS, lanes, at + 1 * VL)).intoArray(lanes, at + 1 * VL);
+                    s02.fma(FloatVector.fromArray(FS, ts, o + 2 * 2 * RT + 0 * VL),
+                            FloatVector.fromArray(FS, lanes, at + 2 * VL)).intoArray(lanes, at + 2 * VL);
+                    s03.fma(FloatVector.fromArray(FS, ts, o + 3 * 2 * RT + 0 * VL),
+                            FloatVector.fromArray(FS, lanes, at + 3 * VL)).intoArray(lanes, at + 3 * VL);
+                    s10.fma(FloatVector.fromArray(FS, ts, o + 0 * 2 * RT + 1 * VL),
+                            FloatVector.fromArray(FS, lanes, at + 4 * VL)).intoArray(lanes, at + 4 * VL);
+                    s11.fma(FloatVector.fromArray(FS, ts, o + 1 * 2 * RT + 1 * VL),
+                            FloatVector.fromArray(FS, lanes, at + 5 * VL)).intoArray(lanes, at + 5 * VL);
+                    s12.fma(FloatVector.fromArray(FS, ts, o + 2 * 2 * RT + 1 * VL),
+                            FloatVector.fromArray(FS, lanes, at + 6 * VL)).intoArray(lanes, at + 6 * VL);
+                    s13.fma(FloatVector.fromArray(FS, ts, o + 3 * 2 * RT + 1 * VL),
+                            FloatVector.fromArray(FS, lanes, at + 7 * VL)).intoArray(lanes, at + 7 * VL);
+                    if (q4k) {
+                        int mi = rsOff + (b * 10 + 2 + (lane & 7)) * RT;
+                        int ki = ((g * blocks + b) * 16 + lane) * TT;
+                        int m = o + RT;
+                        for (int rv = 0; rv < 2; rv++) {
+                            FloatVector n = FloatVector.fromArray(FS, rowScales, mi + rv * VL);
+                            for (int t = 0; t < TT; t++) {
+                                int ai = at + (rv * TT + t) * VL;
+                                n.mul(ksT[ki + t]).fma(FloatVector.fromArray(FS, ts, m + t * 2 * RT + rv * VL),
+                                        FloatVector.fromArray(FS, lanes, ai)).intoArray(lanes, ai);
+                            }
+                        }
+                    }
+                    s00 = zero;
+                    s01 = zero;
+                    s02 = zero;
+                    s03 = zero;
+                    s10 = zero;
+                    s11 = zero;
+                    s12 = zero;
+                    s13 = zero;
+                }
+            }
         }
     }
 
