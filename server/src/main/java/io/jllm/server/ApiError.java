@@ -38,8 +38,10 @@ final class ApiError extends RuntimeException {
         return new ApiError(404, "invalid_request_error", null, "not_found", message, 0);
     }
 
-    static ApiError tooLarge(String message) {
-        return new ApiError(413, "invalid_request_error", null, "request_too_large", message, 0);
+    /** A request body over {@code --max-body}, whoever found it (Helidon or {@link JsonBody}). */
+    static ApiError bodyTooLarge(long maxBodyBytes) {
+        return new ApiError(413, "invalid_request_error", null, "request_too_large",
+                "the request body is larger than the server's limit of " + maxBodyBytes + " bytes (--max-body)", 0);
     }
 
     /** 503 with Retry-After: the server cannot take the request now but will later. */

@@ -65,8 +65,7 @@ final class ErrorResponses {
     static DirectHandlers directHandlers(long maxBodyBytes) {
         DirectHandler json = (request, eventType, status, headers, message) -> {
             ApiError e = status.code() == 413
-                    ? ApiError.tooLarge("the request body is larger than the server's limit of " + maxBodyBytes
-                            + " bytes (--max-body)")
+                    ? ApiError.bodyTooLarge(maxBodyBytes)
                     : new ApiError(status.code(), status.code() >= 500 ? "server_error" : "invalid_request_error",
                             null, null, message == null || message.isBlank() ? status.reasonPhrase() : message, 0);
             ServerResponseHeaders h = headers;

@@ -54,8 +54,7 @@ final class JsonBody {
                     // Still more coming: do not read forever; the connection ends with this answer.
                     res.header(HeaderValues.CONNECTION_CLOSE);
                 }
-                throw ApiError.tooLarge("the request body is larger than the server's limit of " + limit
-                        + " bytes (--max-body)");
+                throw ApiError.bodyTooLarge(limit);
             }
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
