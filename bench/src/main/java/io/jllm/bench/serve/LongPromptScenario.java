@@ -37,6 +37,7 @@ public final class LongPromptScenario {
     public static Result run(InferenceEngine engine, int decoders, int promptTokens, int longPrompt, int settle,
             int decoderCap, long seed) throws InterruptedException {
         List<Generation> running = new ArrayList<>();
+        Generation big = null;
         try {
             for (int i = 0; i < decoders; i++) {
                 running.add(engine.submit(new GenerationRequest(RandomPrompts.of(seed, i, promptTokens),
@@ -54,7 +55,7 @@ public final class LongPromptScenario {
                 awaitTokens(g, g.tokenCount() + settle / 2);
             }
             long stepsBefore = engine.stats().steps();
-            Generation big = engine.submit(new GenerationRequest(RandomPrompts.of(seed + 1, 0, longPrompt),
+            big = engine.submit(new GenerationRequest(RandomPrompts.of(seed + 1, 0, longPrompt),
                     InProcessClient.sampling(4)));
             long submitted = big.submittedNanos();
             awaitTokens(big, 1);
@@ -87,6 +88,9 @@ public final class LongPromptScenario {
             return new Result(toArray(before), toArray(during), (first - submitted) / 1e6, stepsAfter - stepsBefore,
                     tokensDuring, outlived);
         } finally {
+            if (big != null) {
+                running.add(big);
+            }
             for (Generation g : running) {
                 g.cancel();
             }

@@ -57,6 +57,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--no-sweep", description = "Skip the concurrency sweep.")
     boolean noSweep;
 
+    /** Why the long-prompt scenario did not finish, or null. */
+    private String longFailure;
+
     /** The engine's step time budget, for the long-prompt report. */
     private long stepBudgetMillis;
 
@@ -167,8 +170,16 @@ public final class ServeCommand implements Callable<Integer> {
             }
             if (longPrompt > 0) {
                 progress.say("long prompt: %d decoders, then a %d-token prompt", decoders, longPrompt);
-                longResult = LongPromptScenario.run(engine, decoders, workload.prompt, longPrompt, settle, decoderCap,
-                        4242);
+                try {
+                    longResult = LongPromptScenario.run(engine, decoders, workload.prompt, longPrompt, settle,
+                            decoderCap, 4242);
+                } catch (IllegalStateException e) {
+                    // A scenario that does not finish is itself the finding: report it with everything else.
+                    longFailure = e.getMessage();
+                    progress.say("long prompt: did not finish: %s", longFailure);
+                }
+            }
+            if (longResult != null) {
                 progress.say("long prompt: decoders' inter-token p99 %.1f ms before, %.1f ms during a %.0f ms prefill",
                         longResult.p(longResult.before(), 99), longResult.p(longResult.during(), 99),
                         longResult.prefillMillis());
@@ -337,6 +348,10 @@ public final class ServeCommand implements Callable<Integer> {
                             "llama.cpp (batched-bench S_TG)", new double[][] {xs, ly}), true));
         }
 
+        if (longFailure != null) {
+            report.paragraph("Long prompt (" + decoders + " decoders, then a " + longPrompt + "-token prompt): **did "
+                    + "not finish**: " + longFailure + ".");
+        }
         if (longResult != null) {
             report.paragraph("Long prompt: " + decoders + " sequences decode; once each has made 24 tokens a "
                     + longPrompt + "-token prompt arrives. Step token budget " + workload.stepTokens + " (decode tokens "

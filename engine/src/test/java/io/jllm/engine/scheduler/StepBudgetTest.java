@@ -36,12 +36,32 @@ class StepBudgetTest {
         assertEquals(24, StepBudget.tokens(256, 500, 40 * MS, 14 * MS, 7, TILES_AND_GROUPS));
         // 19 ms: 21 fit 80 %, two groups
         assertEquals(16, StepBudget.tokens(256, 500, 40 * MS, 19 * MS, 7, TILES_AND_GROUPS));
-        // small-batch cost not measured yet: the decoders' group with one prefill token
-        assertEquals(8, StepBudget.tokens(256, 500, 40 * MS, 0, 7, TILES_AND_GROUPS));
+        // small-batch cost not measured yet: the decoders and a whole group of prefill
+        assertEquals(16, StepBudget.tokens(256, 500, 40 * MS, 0, 7, TILES_AND_GROUPS));
         // 8 decoders: two groups at least
         assertEquals(16, StepBudget.tokens(256, 500, 40 * MS, 100 * MS, 8, TILES_AND_GROUPS));
         // a cheap small-batch path never makes a step reach the batched minimum through it
         assertEquals(31, StepBudget.tokens(256, 500, 40 * MS, 1 * MS, 7, TILES_AND_GROUPS));
+    }
+
+    @Test
+    void whereTheDecodersAloneNearlyFillTheBudgetAStepStillPrefillsAWholeGroup() {
+        // The 2-core AVX2 machine: 8-token steps took 280 ms (35 ms a token), so 80 % of 500 ms
+        // fits 11 tokens, one group. One prefill token a step left a 2,000-token prompt without
+        // its first token for 10 minutes; a 16-token step measured ~400 ms there.
+        assertEquals(16, StepBudget.tokens(256, 500, 40 * MS, 35 * MS, 7, TILES_AND_GROUPS));
+        // 8 decoders fill their group: still a whole group of prefill on top
+        assertEquals(16, StepBudget.tokens(256, 500, 40 * MS, 35 * MS, 8, TILES_AND_GROUPS));
+        // one decoder: a group of prefill beside it makes two groups
+        assertEquals(16, StepBudget.tokens(256, 500, 40 * MS, 35 * MS, 1, TILES_AND_GROUPS));
+    }
+
+    @Test
+    void aStepWithNoDecoderTakesTheWholeTokenBudget() {
+        // no one's next token waits on it: however slow, the prompt goes in the biggest step
+        assertEquals(256, StepBudget.tokens(256, 500, 40 * MS, 35 * MS, 0, TILES_AND_GROUPS));
+        assertEquals(256, StepBudget.tokens(256, 500, 100 * MS, 0, BatchGranularity.LINEAR));
+        assertEquals(256, StepBudget.tokens(256, 500, 40 * MS, 0, TILES));
     }
 
     @Test
