@@ -222,31 +222,31 @@ public final class Attention {
      * registers, and 16 loads (4 of queries, 12 broadcast keys) per 24 fma. Same measure as
      * {@link #TILE_QUERIES}: 15.2-15.7 ms against 17.0 with 4 positions.
      */
-    private static final int SCORE_BLOCK = 6;
+    static final int SCORE_BLOCK = 6;
     /** The largest head the tiled path takes (its scratch layout is fixed up to it); larger go token by token. */
-    private static final int TILE_MAX_HEAD = 256;
+    static final int TILE_MAX_HEAD = 256;
     /**
      * Where the tile's scratch starts: the transposed queries ({@code [d][32 queries]}), 64-byte
      * aligned in an array from {@link #newScratch}, as are all the buffers and rows after them
      * (with 16-query tiles, same measure: 21.2 ms aligned, 23.0 at 16 bytes off).
      */
-    private static final int Q_T = AlignedFloats.PAD;
+    static final int Q_T = AlignedFloats.PAD;
     /**
      * Where a score block's converted keys start (key {@code p} at {@code K_BUF + p*TILE_MAX_HEAD}).
      * Constant offsets let C2 fold them into the addresses of {@link #blockScores}' loads.
      */
-    private static final int K_BUF = Q_T + TILE_QUERIES * TILE_MAX_HEAD;
+    static final int K_BUF = Q_T + TILE_QUERIES * TILE_MAX_HEAD;
     /** A score block's tree partials ({@code [position][lane pair][32 queries]}). */
-    private static final int H_BUF = K_BUF + SCORE_BLOCK * TILE_MAX_HEAD;
+    static final int H_BUF = K_BUF + SCORE_BLOCK * TILE_MAX_HEAD;
     /** The 32 softmax reciprocals. */
-    private static final int INV = H_BUF + SCORE_BLOCK * 8 * TILE_QUERIES;
+    static final int INV = H_BUF + SCORE_BLOCK * 8 * TILE_QUERIES;
     /** After the fixed buffers: the 32 queries' outputs ({@code [16-element slice][query][16]}). */
-    private static final int ACC = INV + TILE_QUERIES;
+    static final int ACC = INV + TILE_QUERIES;
     /**
      * Positions whose values are converted together, then accumulated slice by slice (16, 32 and
      * 64 measured the same); at least the tile's own positions after its first, which reuse it.
      */
-    private static final int VALUE_BLOCK = 32;
+    static final int VALUE_BLOCK = 32;
 
     /** Where the converted values of a block start, after the accumulators. */
     private static int valueBuffer(int headDim) {
@@ -292,7 +292,7 @@ public final class Attention {
             int outStride, float[] scores) {
         int nq = tokens * group;
         int span = pos0 + tokens;
-        if (tokens == 1 || !Simd.WIDE || headDim % 16 != 0 || headDim > TILE_MAX_HEAD || nq > TILE_QUERIES
+        if (tokens == 1 || headDim % 16 != 0 || headDim > TILE_MAX_HEAD || nq > TILE_QUERIES
                 || scores.length < tileScratch(tokens, group, pos0 + tokens - 1, headDim)) {
             for (int t = 0; t < tokens; t++) {
                 simd(cache, layer, seq, pos0 + t, kvHead, group, headDim, scale, q, qOff + t * qStride, out,
@@ -316,6 +316,11 @@ public final class Attention {
             for (int d = 0; d < headDim; d++) {
                 scores[Q_T + d * TILE_QUERIES + a] = q[qa + d];
             }
+        }
+        if (!Simd.WIDE) {
+            AttentionTile256.tile(keys, values, seq, bs, kvDim, headOff, half, pos0, tokens, group, firstHead, headDim,
+                    scale, scores, rows, vb, out, outOff, outStride);
+            return;
         }
         // score rows: scores[rows + j*32 + a] for every position up to the tile's last; a query's
         // positions past its own are computed (their keys are stored) and masked in softmaxRows
