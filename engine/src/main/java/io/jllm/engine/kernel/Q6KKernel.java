@@ -9,6 +9,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q6_K weights times Q8_K activations: the scalar reference and the SIMD kernels.
@@ -52,6 +53,8 @@ public final class Q6KKernel {
     private static final VectorShuffle<Integer> DUP_LO = VectorShuffle.fromOp(Simd.I512, j -> j % 8);
     private static final VectorShuffle<Integer> DUP_HI = VectorShuffle.fromOp(Simd.I512, j -> 8 + j % 8);
     // 256 bits, one span per load, scales of one half: span s takes 2s + j/4 (P) and 4 + 2s + j/4 (Q).
+    /** The 8 scales of a 128-weight half at 256 bits, from one 8-byte load. */
+    private static final VectorSpecies<Byte> B64 = ByteVector.SPECIES_64;
     private static final VectorShuffle<Float> G0 = VectorShuffle.fromOp(Simd.F256, j -> j / 4);
     private static final VectorShuffle<Float> G1 = VectorShuffle.fromOp(Simd.F256, j -> 2 + j / 4);
     private static final VectorShuffle<Float> G2 = VectorShuffle.fromOp(Simd.F256, j -> 4 + j / 4);
@@ -335,71 +338,78 @@ public final class Q6KKernel {
         for (int i = 0, n = (r1 - r0 + 1) / 2 * blocks; i < n; i++) {
             long blkA = rowA + (long) b * BLOCK_BYTES;
             long blkB = rowB + (long) b * BLOCK_BYTES;
-            ByteVector scBytesA = ByteVector.fromMemorySegment(Simd.B128, w, blkA + SCALES, Simd.LE);
-            ByteVector scBytesB = ByteVector.fromMemorySegment(Simd.B128, w, blkB + SCALES, Simd.LE);
             int o = yaOff + b * LAYOUT;
             FloatVector sEA = FloatVector.zero(Simd.F256);
             FloatVector sOA = sEA;
             FloatVector sEB = sEA;
             FloatVector sOB = sEA;
-            for (int g = 0; g < 4; g++) {
-                int h = g >> 1;
-                int span = g & 1;
-                int og = o + 96 * g;
-                ShortVector y0 = ShortVector.fromArray(Simd.S256, ya, og);
-                ShortVector y1 = ShortVector.fromArray(Simd.S256, ya, og + 16);
-                ShortVector y2 = ShortVector.fromArray(Simd.S256, ya, og + 32);
-                ShortVector y3 = ShortVector.fromArray(Simd.S256, ya, og + 48);
-                ShortVector biasP = ShortVector.fromArray(Simd.S256, ya, og + 64);
-                ShortVector biasQ = ShortVector.fromArray(Simd.S256, ya, og + 80);
-                VectorShuffle<Float> ps = span == 0 ? G0 : G1;
-                VectorShuffle<Float> qs = span == 0 ? G2 : G3;
-                int qhShift = 2 * span;
+            // per 128-weight half: its 8 scales converted once (8 bytes, part 0: a part-indexed
+            // conversion of all 16 per 64 weights cost ~10 % of the kernel) and its 32 high-bit bytes
+            // loaded once for both spans
+            for (int h = 0; h < 2; h++) {
+                FloatVector unitA = ((FloatVector) ByteVector.fromMemorySegment(B64, w, blkA + SCALES + 8L * h, Simd.LE)
+                        .convertShape(VectorOperators.B2F, Simd.F256, 0)).mul(0x1p-16f);
+                FloatVector unitB = ((FloatVector) ByteVector.fromMemorySegment(B64, w, blkB + SCALES + 8L * h, Simd.LE)
+                        .convertShape(VectorOperators.B2F, Simd.F256, 0)).mul(0x1p-16f);
+                IntVector hqA0 = IntVector.fromMemorySegment(Simd.I256, w, blkA + QH + 32L * h, Simd.LE);
+                IntVector hqB0 = IntVector.fromMemorySegment(Simd.I256, w, blkB + QH + 32L * h, Simd.LE);
+                for (int span = 0; span < 2; span++) {
+                    int g = 2 * h + span;
+                    int og = o + 96 * g;
+                    ShortVector y0 = ShortVector.fromArray(Simd.S256, ya, og);
+                    ShortVector y1 = ShortVector.fromArray(Simd.S256, ya, og + 16);
+                    ShortVector y2 = ShortVector.fromArray(Simd.S256, ya, og + 32);
+                    ShortVector y3 = ShortVector.fromArray(Simd.S256, ya, og + 48);
+                    ShortVector biasP = ShortVector.fromArray(Simd.S256, ya, og + 64);
+                    ShortVector biasQ = ShortVector.fromArray(Simd.S256, ya, og + 80);
+                    VectorShuffle<Float> ps = span == 0 ? G0 : G1;
+                    VectorShuffle<Float> qs = span == 0 ? G2 : G3;
+                    int qhShift = 2 * span;
 
-                FloatVector unit = ((FloatVector) scBytesA.convertShape(VectorOperators.B2F, Simd.F256, h))
-                        .mul(0x1p-16f);
-                IntVector v = IntVector.fromMemorySegment(Simd.I256, w, blkA + QL + 32L * g, Simd.LE);
-                IntVector hq = IntVector.fromMemorySegment(Simd.I256, w, blkA + QH + 32L * h, Simd.LE)
-                        .lanewise(VectorOperators.LSHR, qhShift);
-                IntVector p = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
-                        .reinterpretAsShorts().mul(y0)
-                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
-                                .or(hq.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts().mul(y2))
-                        .sub(biasP).reinterpretAsInts();
-                IntVector q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq.and(0x00300030))
-                        .reinterpretAsShorts().mul(y1)
-                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
-                                .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts().mul(y3))
-                        .sub(biasQ).reinterpretAsInts();
-                FloatVector partA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
-                        .convert(VectorOperators.I2F, 0)).mul(unit.rearrange(ps));
-                partA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
-                        .convert(VectorOperators.I2F, 0)).fma(unit.rearrange(qs), partA);
+                    IntVector v = IntVector.fromMemorySegment(Simd.I256, w, blkA + QL + 32L * g, Simd.LE);
+                    IntVector hq = hqA0.lanewise(VectorOperators.LSHR, qhShift);
+                    IntVector p = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
+                            .reinterpretAsShorts().mul(y0)
+                            .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
+                                    .or(hq.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts()
+                                    .mul(y2))
+                            .sub(biasP).reinterpretAsInts();
+                    IntVector q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq.and(0x00300030))
+                            .reinterpretAsShorts().mul(y1)
+                            .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
+                                    .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts()
+                                    .mul(y3))
+                            .sub(biasQ).reinterpretAsInts();
+                    FloatVector partA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                            .convert(VectorOperators.I2F, 0)).mul(unitA.rearrange(ps));
+                    partA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                            .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(qs), partA);
 
-                unit = ((FloatVector) scBytesB.convertShape(VectorOperators.B2F, Simd.F256, h)).mul(0x1p-16f);
-                v = IntVector.fromMemorySegment(Simd.I256, w, blkB + QL + 32L * g, Simd.LE);
-                hq = IntVector.fromMemorySegment(Simd.I256, w, blkB + QH + 32L * h, Simd.LE)
-                        .lanewise(VectorOperators.LSHR, qhShift);
-                p = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
-                        .reinterpretAsShorts().mul(y0)
-                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
-                                .or(hq.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts().mul(y2))
-                        .sub(biasP).reinterpretAsInts();
-                q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq.and(0x00300030))
-                        .reinterpretAsShorts().mul(y1)
-                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
-                                .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts().mul(y3))
-                        .sub(biasQ).reinterpretAsInts();
-                FloatVector partB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
-                        .convert(VectorOperators.I2F, 0)).mul(unit.rearrange(ps));
-                partB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
-                        .convert(VectorOperators.I2F, 0)).fma(unit.rearrange(qs), partB);
-                if (span == 0) {
-                    sEA = sEA.add(partA);
-                    sEB = sEB.add(partB);
-                } else {
-                    sOA = sOA.add(partA);
-                    sOB = sOB.add(partB);
+                    v = IntVector.fromMemorySegment(Simd.I256, w, blkB + QL + 32L * g, Simd.LE);
+                    hq = hqB0.lanewise(VectorOperators.LSHR, qhShift);
+                    p = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
+                            .reinterpretAsShorts().mul(y0)
+                            .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
+                                    .or(hq.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts()
+                                    .mul(y2))
+                            .sub(biasP).reinterpretAsInts();
+                    q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq.and(0x00300030))
+                            .reinterpretAsShorts().mul(y1)
+                            .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
+                                    .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts()
+                                    .mul(y3))
+                            .sub(biasQ).reinterpretAsInts();
+                    FloatVector partB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                            .convert(VectorOperators.I2F, 0)).mul(unitB.rearrange(ps));
+                    partB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                            .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(qs), partB);
+                    if (span == 0) {
+                        sEA = sEA.add(partA);
+                        sEB = sEB.add(partB);
+                    } else {
+                        sOA = sOA.add(partA);
+                        sOB = sOB.add(partB);
+                    }
                 }
             }
             float dyb = dy[dyOff + b];
