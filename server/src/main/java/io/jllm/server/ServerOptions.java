@@ -83,8 +83,10 @@ public final class ServerOptions {
 
     @Option(names = "--step-ms", defaultValue = "500", paramLabel = "MS",
             description = "Time budget of one scheduler step: a long prompt is processed in chunks of about this "
-                    + "long, so streams already running keep getting tokens meanwhile; 0 = --batch-tokens alone "
-                    + "(default: ${DEFAULT-VALUE}).")
+                    + "long, so streams already running keep getting tokens meanwhile; each such step still "
+                    + "prefills at least one kernel group (8 tokens) beside them, over the budget on a machine "
+                    + "too slow for it; a step with no running stream takes --batch-tokens; 0 = --batch-tokens "
+                    + "alone (default: ${DEFAULT-VALUE}).")
     long stepMillis;
 
     @Option(names = "--warmup", defaultValue = "5000", paramLabel = "MS",

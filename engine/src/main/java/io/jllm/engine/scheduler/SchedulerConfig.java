@@ -8,7 +8,9 @@ package io.jllm.engine.scheduler;
  * @param stepTokens       token budget of one step: decode tokens first, then prefill chunks up to
  *                         it, so a long prompt is spread over steps instead of stalling everyone
  * @param stepMillis       time budget of one step: prefill chunks are cut so that a step takes about
- *                         this long at the measured prefill speed (0: the token budget alone)
+ *                         this long at the measured prefill speed, though a step with decoders still
+ *                         prefills at least a kernel group and one without takes the whole token
+ *                         budget (see {@code StepBudget}; 0: the token budget alone)
  * @param maxQueue         most requests waiting to start; beyond it submit() rejects
  * @param maxContext       most tokens (prompt + generated) of one sequence
  * @param prefixCaching    share the KV blocks of identical prompt prefixes
