@@ -318,7 +318,7 @@ public final class Attention {
             }
         }
         if (!Simd.WIDE) {
-            AttentionTile256.tile(keys, values, seq, bs, kvDim, headOff, half, pos0, tokens, group, firstHead, headDim,
+            AttentionTile256.tile(keys, values, seq, kvDim, headOff, half, pos0, tokens, group, firstHead, headDim,
                     scale, scores, rows, vb, out, outOff, outStride);
             return;
         }

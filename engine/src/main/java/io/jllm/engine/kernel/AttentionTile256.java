@@ -43,18 +43,18 @@ final class AttentionTile256 {
      * Scores, softmax and outputs of a tile whose queries are already transposed at
      * {@link Attention#Q_T}; arguments as {@link Attention#simdTile}.
      */
-    static void tile(MemorySegment keys, MemorySegment values, KvSequence seq, int bs, int kvDim, long headOff,
+    static void tile(MemorySegment keys, MemorySegment values, KvSequence seq, int kvDim, long headOff,
             boolean half, int pos0, int tokens, int group, int firstHead, int headDim, float scale, float[] s,
             int rows, int vb, float[] out, int outOff, int outStride) {
         int nq = tokens * group;
         int span = pos0 + tokens;
         for (int j = 0; j < span; j += SCORE_BLOCK) {
-            blockScores(keys, seq, bs, kvDim, headOff, half, j, span, s, headDim, scale, rows + j * TQ);
+            blockScores(keys, seq, kvDim, headOff, half, j, span, s, headDim, scale, rows + j * TQ);
         }
         softmaxRows(s, rows, span, pos0, tokens, group);
         Arrays.fill(s, ACC, ACC + TQ * headDim, 0f);
         for (int j0 = 0; j0 <= pos0; j0 += VALUE_BLOCK) {
-            valueBlock(values, seq, bs, kvDim, headOff, half, j0, Math.min(VALUE_BLOCK, pos0 + 1 - j0), s, vb,
+            valueBlock(values, seq, kvDim, headOff, half, j0, Math.min(VALUE_BLOCK, pos0 + 1 - j0), s, vb,
                     headDim, rows + j0 * TQ);
         }
         // outputs are [8-element slice][query][8] at ACC
@@ -66,8 +66,7 @@ final class AttentionTile256 {
         }
         // the tile's own positions, as at 512 bits: one chain at a time
         for (int t = 1; t < tokens; t++) {
-            convert(values, ((long) seq.block((pos0 + t) / bs) * bs + (pos0 + t) % bs) * kvDim + headOff, half,
-                    headDim, s, vb + (t - 1) * headDim);
+            convert(values, seq.slot(pos0 + t) * kvDim + headOff, half, headDim, s, vb + (t - 1) * headDim);
         }
         for (int t = 1; t < tokens; t++) {
             for (int h = 0; h < group; h++) {
@@ -103,13 +102,13 @@ final class AttentionTile256 {
      * {@link Attention}'s 512-bit pass: keys converted to {@code K_BUF}, lane pair sums to
      * {@code H_BUF}, then the rest of the tree into the rows at {@code buf[row ..]}.
      */
-    private static void blockScores(MemorySegment keys, KvSequence seq, int bs, int kvDim, long headOff,
+    private static void blockScores(MemorySegment keys, KvSequence seq, int kvDim, long headOff,
             boolean half, int j, int span, float[] buf, int headDim, float scale, int row) {
         for (int p = 0; p < SCORE_BLOCK; p++) {
             int jp = j + p;
             int to = K_BUF + p * TILE_MAX_HEAD;
             if (jp < span) {
-                convert(keys, ((long) seq.block(jp / bs) * bs + jp % bs) * kvDim + headOff, half, headDim, buf, to);
+                convert(keys, seq.slot(jp) * kvDim + headOff, half, headDim, buf, to);
             } else {
                 Arrays.fill(buf, to, to + headDim, 0f);
             }
@@ -252,12 +251,11 @@ final class AttentionTile256 {
      * slice of 8 queries' outputs (at {@code ACC}, {@code [slice][query][8]}) carried through them
      * in registers, each the canonical fma chain in position order.
      */
-    private static void valueBlock(MemorySegment values, KvSequence seq, int bs, int kvDim, long headOff,
+    private static void valueBlock(MemorySegment values, KvSequence seq, int kvDim, long headOff,
             boolean half, int j0, int n, float[] buf, int vb, int headDim, int p) {
         for (int jj = 0; jj < n; jj++) {
             int j = j0 + jj;
-            convert(values, ((long) seq.block(j / bs) * bs + j % bs) * kvDim + headOff, half, headDim, buf,
-                    vb + jj * headDim);
+            convert(values, seq.slot(j) * kvDim + headOff, half, headDim, buf, vb + jj * headDim);
         }
         for (int i = 0; i < headDim; i += 8) {
             for (int qv = 0; qv < TQ; qv += 8) {
