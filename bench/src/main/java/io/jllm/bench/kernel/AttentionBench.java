@@ -57,7 +57,7 @@ public class AttentionBench {
     public void setUp() {
         set = "reference".equals(kernels) ? ReferenceKernels.INSTANCE : SimdKernels.INSTANCE;
         int kvDim = KV_HEADS * HEAD_DIM;
-        cache = new PagedKvCache(1, kvDim, 16, context / 16 + 1, KvType.valueOf(kvType));
+        cache = new PagedKvCache(1, KV_HEADS, HEAD_DIM, 16, context / 16 + 1, KvType.valueOf(kvType));
         seq = new KvSequence(cache);
         seq.reserve(context);
         SplittableRandom random = new SplittableRandom(5);

@@ -37,7 +37,7 @@ final class ForwardBench implements AutoCloseable {
         try {
             this.config = model.config();
             int positions = Math.max(maxPrompt, maxGen);
-            this.cache = new PagedKvCache(config.layers(), config.kvDim(), BLOCK, (positions + BLOCK - 1) / BLOCK,
+            this.cache = new PagedKvCache(config.layers(), config.kvHeads(), config.headDim(), BLOCK, (positions + BLOCK - 1) / BLOCK,
                     KvType.F16);
             this.pool = new ComputePool(threads);
             int batchTokens = Math.max(1, maxPrompt);

@@ -85,7 +85,8 @@ public final class InferenceEngine implements AutoCloseable {
             if (contextLength < 2) {
                 throw new IllegalArgumentException("a KV cache of " + tokens + " tokens is too small");
             }
-            cache = new PagedKvCache(c.layers(), c.kvDim(), config.kvBlockSize(), blocks, config.kvType());
+            cache = new PagedKvCache(c.layers(), c.kvHeads(), c.headDim(), config.kvBlockSize(), blocks,
+                    config.kvType());
             pool = new ComputePool(threads);
             KernelSet kernels = Kernels.byName(config.kernels());
             Qwen3Forward forward = new Qwen3Forward(c, model.weights(), kernels, pool, cache, config.stepTokens(),

@@ -40,13 +40,12 @@ public final class Attention {
             int headDim, float scale, float[] q, int qOff, float[] out, int outOff, float[] scores) {
         MemorySegment keys = cache.keys(layer);
         MemorySegment values = cache.values(layer);
-        int kvDim = cache.kvDim();
         float[] lanes = new float[16];
         for (int h = kvHead * group; h < (kvHead + 1) * group; h++) {
             int qh = qOff + h * headDim;
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j <= pos; j++) {
-                long base = seq.slot(j) * kvDim + (long) kvHead * headDim;
+                long base = seq.row(j, kvHead);
                 java.util.Arrays.fill(lanes, 0f);
                 for (int i = 0; i < headDim; i++) {
                     lanes[i % 16] = Math.fma(q[qh + i], cache.read(keys, base + i), lanes[i % 16]);
@@ -62,7 +61,7 @@ public final class Attention {
             }
             for (int j = 0; j <= pos; j++) {
                 float p = scores[j] * inv;
-                long base = seq.slot(j) * kvDim + (long) kvHead * headDim;
+                long base = seq.row(j, kvHead);
                 for (int i = 0; i < headDim; i++) {
                     out[oh + i] = Math.fma(p, cache.read(values, base + i), out[oh + i]);
                 }
@@ -121,8 +120,9 @@ public final class Attention {
         boolean half = cache.type() == KvType.F16;
         MemorySegment keys = cache.keys(layer);
         MemorySegment values = cache.values(layer);
-        int kvDim = cache.kvDim();
-        long headOff = (long) kvHead * headDim;
+        long headOff = cache.headOffset(kvHead);
+        long blockStride = cache.blockStride();
+        int rowStride = cache.rowStride();
         int bs = cache.blockSize();
         int n = pos + 1;
         int h = kvHead * group;
@@ -135,9 +135,9 @@ public final class Attention {
             float maxA = Float.NEGATIVE_INFINITY;
             float maxB = Float.NEGATIVE_INFINITY;
             for (int j0 = 0; j0 <= pos; j0 += bs) {
-                long slot0 = (long) seq.block(j0 / bs) * bs;
+                long row0 = seq.block(j0 / bs) * blockStride + headOff;
                 for (int j = j0, end = Math.min(pos, j0 + bs - 1); j <= end; j++) {
-                    long base = (slot0 + j - j0) * kvDim + headOff;
+                    long base = row0 + (long) (j - j0) * rowStride;
                     if (Simd.WIDE) {
                         dots512(keys, base, half, q, qa, qb, headDim, scale, scores, j, n);
                     } else {
@@ -156,11 +156,11 @@ public final class Attention {
             int oa = outOff + h * headDim;
             for (int i = 0; i < headDim; i += Simd.WIDE ? 16 : 8) {
                 if (Simd.WIDE) {
-                    accumulate512(values, seq, bs, kvDim, headOff + i, half, scores, n, pos, out, oa + i,
-                            oa + headDim + i);
+                    accumulate512(values, seq, bs, blockStride, rowStride, headOff + i, half, scores, n, pos, out,
+                            oa + i, oa + headDim + i);
                 } else {
-                    accumulate256(values, seq, bs, kvDim, headOff + i, half, scores, n, pos, out, oa + i,
-                            oa + headDim + i);
+                    accumulate256(values, seq, bs, blockStride, rowStride, headOff + i, half, scores, n, pos, out,
+                            oa + i, oa + headDim + i);
                 }
             }
         }
@@ -168,9 +168,9 @@ public final class Attention {
             int qh = qOff + h * headDim;
             float max = Float.NEGATIVE_INFINITY;
             for (int j0 = 0; j0 <= pos; j0 += bs) {
-                long slot0 = (long) seq.block(j0 / bs) * bs;
+                long row0 = seq.block(j0 / bs) * blockStride + headOff;
                 for (int j = j0, end = Math.min(pos, j0 + bs - 1); j <= end; j++) {
-                    long base = (slot0 + j - j0) * kvDim + headOff;
+                    long base = row0 + (long) (j - j0) * rowStride;
                     // the pair kernel on (h, h): the second result is the same and goes nowhere
                     if (Simd.WIDE) {
                         dots512(keys, base, half, q, qh, qh, headDim, scale, scores, j, 0);
@@ -187,9 +187,11 @@ public final class Attention {
             int oh = outOff + h * headDim;
             for (int i = 0; i < headDim; i += Simd.WIDE ? 16 : 8) {
                 if (Simd.WIDE) {
-                    accumulate512(values, seq, bs, kvDim, headOff + i, half, scores, 0, pos, out, oh + i, oh + i);
+                    accumulate512(values, seq, bs, blockStride, rowStride, headOff + i, half, scores, 0, pos, out,
+                            oh + i, oh + i);
                 } else {
-                    accumulate256(values, seq, bs, kvDim, headOff + i, half, scores, 0, pos, out, oh + i, oh + i);
+                    accumulate256(values, seq, bs, blockStride, rowStride, headOff + i, half, scores, 0, pos, out,
+                            oh + i, oh + i);
                 }
             }
         }
@@ -303,9 +305,6 @@ public final class Attention {
         boolean half = cache.type() == KvType.F16;
         MemorySegment keys = cache.keys(layer);
         MemorySegment values = cache.values(layer);
-        int kvDim = cache.kvDim();
-        long headOff = (long) kvHead * headDim;
-        int bs = cache.blockSize();
         int firstHead = kvHead * group;
         int rows = scoreRows(headDim);
         int vb = valueBuffer(headDim);
@@ -318,21 +317,21 @@ public final class Attention {
             }
         }
         if (!Simd.WIDE) {
-            AttentionTile256.tile(keys, values, seq, kvDim, headOff, half, pos0, tokens, group, firstHead, headDim,
+            AttentionTile256.tile(keys, values, seq, kvHead, half, pos0, tokens, group, firstHead, headDim,
                     scale, scores, rows, vb, out, outOff, outStride);
             return;
         }
         // score rows: scores[rows + j*32 + a] for every position up to the tile's last; a query's
         // positions past its own are computed (their keys are stored) and masked in softmaxRows
         for (int j = 0; j < span; j += SCORE_BLOCK) {
-            blockScores(keys, seq, bs, kvDim, headOff, half, j, span, scores, headDim, scale, rows + j * TILE_QUERIES);
+            blockScores(keys, seq, kvHead, half, j, span, scores, headDim, scale, rows + j * TILE_QUERIES);
         }
         softmaxRows(scores, rows, span, pos0, tokens, group);
         // values up to the tile's first position (everyone's): a block of positions converted at
         // once, then each 16-element slice of the queries' outputs carried through it in registers
         java.util.Arrays.fill(scores, ACC, ACC + TILE_QUERIES * headDim, 0f);
         for (int j0 = 0; j0 <= pos0; j0 += VALUE_BLOCK) {
-            valueBlock(values, seq, bs, kvDim, headOff, half, j0, Math.min(VALUE_BLOCK, pos0 + 1 - j0), scores, vb,
+            valueBlock(values, seq, kvHead, half, j0, Math.min(VALUE_BLOCK, pos0 + 1 - j0), scores, vb,
                     headDim, rows + j0 * TILE_QUERIES);
         }
         for (int a = 0; a < nq; a++) {
@@ -345,8 +344,7 @@ public final class Attention {
         // later, one chain at a time (in the block loop, branches choosing between the
         // accumulators' updates made C2 box them every position)
         for (int t = 1; t < tokens; t++) {
-            convert(values, ((long) seq.block((pos0 + t) / bs) * bs + (pos0 + t) % bs) * kvDim + headOff, half,
-                    headDim, scores, vb + (t - 1) * headDim);
+            convert(values, seq.row(pos0 + t, kvHead), half, headDim, scores, vb + (t - 1) * headDim);
         }
         for (int t = 1; t < tokens; t++) {
             for (int h = 0; h < group; h++) {
@@ -389,14 +387,14 @@ public final class Attention {
      * that each compiled method inlines one conversion: with three in {@link #simdTile}, C2 hit its
      * node count limit, called the conversion and boxed its vectors.
      */
-    private static void blockScores(MemorySegment keys, KvSequence seq, int bs, int kvDim, long headOff,
-            boolean half, int j, int span, float[] buf, int headDim, float scale, int row) {
+    private static void blockScores(MemorySegment keys, KvSequence seq, int kvHead, boolean half, int j, int span,
+            float[] buf, int headDim, float scale, int row) {
         VectorSpecies<Float> f = Simd.F512;
         for (int p = 0; p < SCORE_BLOCK; p++) {
             int jp = j + p;
             int to = K_BUF + p * TILE_MAX_HEAD;
             if (jp < span) {
-                convert(keys, ((long) seq.block(jp / bs) * bs + jp % bs) * kvDim + headOff, half, headDim, buf, to);
+                convert(keys, seq.row(jp, kvHead), half, headDim, buf, to);
             } else {
                 java.util.Arrays.fill(buf, to, to + headDim, 0f);
             }
@@ -552,13 +550,12 @@ public final class Attention {
      * {@link #TILE_QUERIES}, 16-query tiles); the accumulators' trip through memory per block is
      * 32 loads and stores against 512 fma.
      */
-    private static void valueBlock(MemorySegment values, KvSequence seq, int bs, int kvDim, long headOff,
-            boolean half, int j0, int n, float[] buf, int vb, int headDim, int p) {
+    private static void valueBlock(MemorySegment values, KvSequence seq, int kvHead, boolean half, int j0, int n,
+            float[] buf, int vb, int headDim, int p) {
         VectorSpecies<Float> f = Simd.F512;
         for (int jj = 0; jj < n; jj++) {
             int j = j0 + jj;
-            convert(values, ((long) seq.block(j / bs) * bs + j % bs) * kvDim + headOff, half, headDim, buf,
-                    vb + jj * headDim);
+            convert(values, seq.row(j, kvHead), half, headDim, buf, vb + jj * headDim);
         }
         for (int sh = 0; sh < headDim / 16 * 2; sh++) {
             int i = (sh >> 1) * 16;
@@ -685,14 +682,14 @@ public final class Attention {
 
 
     /** {@code out[o..o+16) = sum over positions of p_j * v_j[off..off+16)} as fma chains in position order. */
-    private static void accumulate512(MemorySegment values, KvSequence seq, int bs, int kvDim, long off,
-            boolean half, float[] p, int second, int pos, float[] out, int oa, int ob) {
+    private static void accumulate512(MemorySegment values, KvSequence seq, int bs, long blockStride, int rowStride,
+            long off, boolean half, float[] p, int second, int pos, float[] out, int oa, int ob) {
         FloatVector accA = FloatVector.zero(Simd.F512);
         FloatVector accB = accA;
         for (int j0 = 0; j0 <= pos; j0 += bs) {
-            long slot0 = (long) seq.block(j0 / bs) * bs;
+            long row0 = seq.block(j0 / bs) * blockStride + off;
             for (int j = j0, end = Math.min(pos, j0 + bs - 1); j <= end; j++) {
-                long at = (slot0 + j - j0) * kvDim + off;
+                long at = row0 + (long) (j - j0) * rowStride;
                 FloatVector v;
                 if (half) {
                     v = Simd.halfToFloat((IntVector) ShortVector.fromMemorySegment(Simd.S256, values, 2 * at, Simd.LE)
@@ -708,14 +705,14 @@ public final class Attention {
         accA.intoArray(out, oa);
     }
 
-    private static void accumulate256(MemorySegment values, KvSequence seq, int bs, int kvDim, long off,
-            boolean half, float[] p, int second, int pos, float[] out, int oa, int ob) {
+    private static void accumulate256(MemorySegment values, KvSequence seq, int bs, long blockStride, int rowStride,
+            long off, boolean half, float[] p, int second, int pos, float[] out, int oa, int ob) {
         FloatVector accA = FloatVector.zero(Simd.F256);
         FloatVector accB = accA;
         for (int j0 = 0; j0 <= pos; j0 += bs) {
-            long slot0 = (long) seq.block(j0 / bs) * bs;
+            long row0 = seq.block(j0 / bs) * blockStride + off;
             for (int j = j0, end = Math.min(pos, j0 + bs - 1); j <= end; j++) {
-                long at = (slot0 + j - j0) * kvDim + off;
+                long at = row0 + (long) (j - j0) * rowStride;
                 FloatVector v;
                 if (half) {
                     v = Simd.halfToFloat((IntVector) ShortVector.fromMemorySegment(Simd.S128, values, 2 * at, Simd.LE)

@@ -43,18 +43,18 @@ final class AttentionTile256 {
      * Scores, softmax and outputs of a tile whose queries are already transposed at
      * {@link Attention#Q_T}; arguments as {@link Attention#simdTile}.
      */
-    static void tile(MemorySegment keys, MemorySegment values, KvSequence seq, int kvDim, long headOff,
-            boolean half, int pos0, int tokens, int group, int firstHead, int headDim, float scale, float[] s,
-            int rows, int vb, float[] out, int outOff, int outStride) {
+    static void tile(MemorySegment keys, MemorySegment values, KvSequence seq, int kvHead, boolean half, int pos0,
+            int tokens, int group, int firstHead, int headDim, float scale, float[] s, int rows, int vb, float[] out,
+            int outOff, int outStride) {
         int nq = tokens * group;
         int span = pos0 + tokens;
         for (int j = 0; j < span; j += SCORE_BLOCK) {
-            blockScores(keys, seq, kvDim, headOff, half, j, span, s, headDim, scale, rows + j * TQ);
+            blockScores(keys, seq, kvHead, half, j, span, s, headDim, scale, rows + j * TQ);
         }
         softmaxRows(s, rows, span, pos0, tokens, group);
         Arrays.fill(s, ACC, ACC + TQ * headDim, 0f);
         for (int j0 = 0; j0 <= pos0; j0 += VALUE_BLOCK) {
-            valueBlock(values, seq, kvDim, headOff, half, j0, Math.min(VALUE_BLOCK, pos0 + 1 - j0), s, vb,
+            valueBlock(values, seq, kvHead, half, j0, Math.min(VALUE_BLOCK, pos0 + 1 - j0), s, vb,
                     headDim, rows + j0 * TQ);
         }
         // outputs are [8-element slice][query][8] at ACC
@@ -65,9 +65,7 @@ final class AttentionTile256 {
             }
         }
         // the tile's own positions, as at 512 bits: one chain at a time
-        for (int t = 1; t < tokens; t++) {
-            convert(values, seq.slot(pos0 + t) * kvDim + headOff, half, headDim, s, vb + (t - 1) * headDim);
-        }
+        ownValues(values, seq, kvHead, half, pos0, tokens, headDim, s, vb);
         for (int t = 1; t < tokens; t++) {
             for (int h = 0; h < group; h++) {
                 int a = t * group + h;
@@ -81,6 +79,18 @@ final class AttentionTile256 {
                     c.intoArray(out, o + i);
                 }
             }
+        }
+    }
+
+    /**
+     * The values of the tile's positions after its first, converted to {@code buf[vb ..]}. A method
+     * of its own so that its conversion inlines here: left in {@link #tile}, C2 once compiled the
+     * conversion as a call and boxed its vectors (37-49 MB a 20-step run, JFR allocation samples).
+     */
+    private static void ownValues(MemorySegment values, KvSequence seq, int kvHead, boolean half, int pos0,
+            int tokens, int headDim, float[] buf, int vb) {
+        for (int t = 1; t < tokens; t++) {
+            convert(values, seq.row(pos0 + t, kvHead), half, headDim, buf, vb + (t - 1) * headDim);
         }
     }
 
@@ -102,13 +112,13 @@ final class AttentionTile256 {
      * {@link Attention}'s 512-bit pass: keys converted to {@code K_BUF}, lane pair sums to
      * {@code H_BUF}, then the rest of the tree into the rows at {@code buf[row ..]}.
      */
-    private static void blockScores(MemorySegment keys, KvSequence seq, int kvDim, long headOff,
-            boolean half, int j, int span, float[] buf, int headDim, float scale, int row) {
+    private static void blockScores(MemorySegment keys, KvSequence seq, int kvHead, boolean half, int j, int span,
+            float[] buf, int headDim, float scale, int row) {
         for (int p = 0; p < SCORE_BLOCK; p++) {
             int jp = j + p;
             int to = K_BUF + p * TILE_MAX_HEAD;
             if (jp < span) {
-                convert(keys, seq.slot(jp) * kvDim + headOff, half, headDim, buf, to);
+                convert(keys, seq.row(jp, kvHead), half, headDim, buf, to);
             } else {
                 Arrays.fill(buf, to, to + headDim, 0f);
             }
@@ -251,11 +261,11 @@ final class AttentionTile256 {
      * slice of 8 queries' outputs (at {@code ACC}, {@code [slice][query][8]}) carried through them
      * in registers, each the canonical fma chain in position order.
      */
-    private static void valueBlock(MemorySegment values, KvSequence seq, int kvDim, long headOff,
-            boolean half, int j0, int n, float[] buf, int vb, int headDim, int p) {
+    private static void valueBlock(MemorySegment values, KvSequence seq, int kvHead, boolean half, int j0, int n,
+            float[] buf, int vb, int headDim, int p) {
         for (int jj = 0; jj < n; jj++) {
             int j = j0 + jj;
-            convert(values, seq.slot(j) * kvDim + headOff, half, headDim, buf, vb + jj * headDim);
+            convert(values, seq.row(j, kvHead), half, headDim, buf, vb + jj * headDim);
         }
         for (int i = 0; i < headDim; i += 8) {
             for (int qv = 0; qv < TQ; qv += 8) {

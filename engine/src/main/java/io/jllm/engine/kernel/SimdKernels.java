@@ -112,7 +112,7 @@ public final class SimdKernels implements KernelSet {
         int rows = 4;
         int cols = 1024;
         int batch = KQuantGemm.MIN_TOKENS;
-        try (Arena arena = Arena.ofConfined(); PagedKvCache cache = new PagedKvCache(1, 128, 16, 2, KvType.F16)) {
+        try (Arena arena = Arena.ofConfined(); PagedKvCache cache = new PagedKvCache(1, 1, 128, 16, 2, KvType.F16)) {
             SplittableRandom random = new SplittableRandom(1);
             float[] x = new float[batch * cols];
             for (int i = 0; i < x.length; i++) {

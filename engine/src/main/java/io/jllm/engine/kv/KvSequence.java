@@ -9,12 +9,21 @@ import java.util.Arrays;
  */
 public final class KvSequence {
     private final PagedKvCache cache;
+    /** The cache's layout, copied so that {@link #row} is a few multiplies (it runs per position in attention). */
+    private final int blockSize;
+    private final long blockStride;
+    private final long headStride;
+    private final int rowStride;
     private int[] table = new int[8];
     private int blockCount;
     private int length;
 
     public KvSequence(PagedKvCache cache) {
         this.cache = cache;
+        this.blockSize = cache.blockSize();
+        this.blockStride = cache.blockStride();
+        this.headStride = cache.headOffset(1);
+        this.rowStride = cache.rowStride();
     }
 
     /** Positions whose keys and values are stored. */
@@ -71,6 +80,11 @@ public final class KvSequence {
     public long slot(int p) {
         int bs = cache.blockSize();
         return (long) table[p / bs] * bs + p % bs;
+    }
+
+    /** Where head {@code kvHead}'s row of position {@code p} starts in a layer's keys or values. */
+    public long row(int p, int kvHead) {
+        return table[p / blockSize] * blockStride + kvHead * headStride + (long) (p % blockSize) * rowStride;
     }
 
     /** Returns every block to the cache; the sequence is empty afterwards. */

@@ -75,6 +75,11 @@ public final class Qwen3Forward {
      */
     public Qwen3Forward(Qwen3Config c, Qwen3Weights w, KernelSet kernels, ComputePool pool, PagedKvCache cache,
             int maxTokens, int maxLogitRows) {
+        if (cache.layers() != c.layers() || cache.kvHeads() != c.kvHeads() || cache.headDim() != c.headDim()) {
+            throw new IllegalArgumentException("the KV cache holds " + cache.layers() + " layers of " + cache.kvHeads()
+                    + " heads of " + cache.headDim() + "; the model needs " + c.layers() + " of " + c.kvHeads()
+                    + " of " + c.headDim());
+        }
         this.c = c;
         this.w = w;
         this.kernels = kernels;

@@ -107,7 +107,7 @@ class SimdAttentionTest {
         int kvDim = kvHeads * headDim;
         int qDim = kvHeads * group * headDim;
         int last = pos0 + tokens - 1;
-        try (PagedKvCache cache = new PagedKvCache(2, kvDim, 16, (last + 16) / 16 + 2, type)) {
+        try (PagedKvCache cache = new PagedKvCache(2, kvHeads, headDim, 16, (last + 16) / 16 + 2, type)) {
             KvSequence seq = new KvSequence(cache);
             int hole = cache.allocate();
             assertTrue(seq.reserve(last + 1));
@@ -137,7 +137,7 @@ class SimdAttentionTest {
     @Test
     void attendingToOnePositionReturnsItsValues() {
         int headDim = 128;
-        try (PagedKvCache cache = new PagedKvCache(1, headDim, 16, 4, KvType.F32)) {
+        try (PagedKvCache cache = new PagedKvCache(1, 1, headDim, 16, 4, KvType.F32)) {
             KvSequence seq = new KvSequence(cache);
             assertTrue(seq.reserve(1));
             float[] k = KernelFixtures.activations(headDim, 1);
@@ -156,7 +156,7 @@ class SimdAttentionTest {
         int kvHeads = 3;
         int kvDim = kvHeads * headDim;
         int maxPos = positions[positions.length - 1];
-        try (PagedKvCache cache = new PagedKvCache(2, kvDim, 16, (maxPos + 16) / 16 + 2, type)) {
+        try (PagedKvCache cache = new PagedKvCache(2, kvHeads, headDim, 16, (maxPos + 16) / 16 + 2, type)) {
             KvSequence seq = new KvSequence(cache);
             // take a block first so the sequence's slots are not the identity
             int hole = cache.allocate();

@@ -52,12 +52,11 @@ final class Fp16RoundingKernels implements KernelSet {
             float scale, float[] q, int qOff, float[] out, int outOff, float[] scores) {
         MemorySegment keys = cache.keys(layer);
         MemorySegment values = cache.values(layer);
-        int kvDim = cache.kvDim();
         for (int h = kvHead * group; h < (kvHead + 1) * group; h++) {
             int qh = qOff + h * headDim;
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j <= pos; j++) {
-                long base = seq.slot(j) * kvDim + (long) kvHead * headDim;
+                long base = seq.row(j, kvHead);
                 float dot = 0f;
                 for (int i = 0; i < headDim; i++) {
                     dot += f16(q[qh + i]) * cache.read(keys, base + i);
@@ -76,7 +75,7 @@ final class Fp16RoundingKernels implements KernelSet {
             java.util.Arrays.fill(out, oh, oh + headDim, 0f);
             for (int j = 0; j <= pos; j++) {
                 float p = f16(scores[j] * inv);
-                long base = seq.slot(j) * kvDim + (long) kvHead * headDim;
+                long base = seq.row(j, kvHead);
                 for (int i = 0; i < headDim; i++) {
                     out[oh + i] += p * cache.read(values, base + i);
                 }
