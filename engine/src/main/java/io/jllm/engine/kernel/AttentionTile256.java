@@ -257,9 +257,9 @@ final class AttentionTile256 {
     }
 
     /**
-     * Values of positions {@code j0 .. j0+n-1} converted to {@code buf[vb ..]}, then each 8-element
-     * slice of 8 queries' outputs (at {@code ACC}, {@code [slice][query][8]}) carried through them
-     * in registers, each the canonical fma chain in position order.
+     * Values of positions {@code j0 .. j0+n-1} converted to {@code buf[vb ..]}, then the outputs
+     * (at {@code ACC}, {@code [8-element slice][query][8]}) carried through them in registers, two
+     * slices of 4 queries at a time, each the canonical fma chain in position order.
      */
     private static void valueBlock(MemorySegment values, KvSequence seq, int kvHead, boolean half, int j0, int n,
             float[] buf, int vb, int headDim, int p) {
@@ -267,39 +267,47 @@ final class AttentionTile256 {
             int j = j0 + jj;
             convert(values, seq.row(j, kvHead), half, headDim, buf, vb + jj * headDim);
         }
-        for (int i = 0; i < headDim; i += 8) {
-            for (int qv = 0; qv < TQ; qv += 8) {
+        // register block: two 8-element slices x 4 queries (8 accumulators, 2 value and 4 probability
+        // loads per 8 fma; one slice x 8 queries took 9 loads)
+        for (int i = 0; i < headDim; i += 16) {
+            for (int qv = 0; qv < TQ; qv += 4) {
                 int acc = ACC + i * TQ + qv * 8;
+                int acc1 = acc + 8 * TQ;
                 int v = vb + i;
                 int pq = p + qv;
                 FloatVector c0 = FloatVector.fromArray(F, buf, acc);
                 FloatVector c1 = FloatVector.fromArray(F, buf, acc + 8);
                 FloatVector c2 = FloatVector.fromArray(F, buf, acc + 16);
                 FloatVector c3 = FloatVector.fromArray(F, buf, acc + 24);
-                FloatVector c4 = FloatVector.fromArray(F, buf, acc + 32);
-                FloatVector c5 = FloatVector.fromArray(F, buf, acc + 40);
-                FloatVector c6 = FloatVector.fromArray(F, buf, acc + 48);
-                FloatVector c7 = FloatVector.fromArray(F, buf, acc + 56);
+                FloatVector d0 = FloatVector.fromArray(F, buf, acc1);
+                FloatVector d1 = FloatVector.fromArray(F, buf, acc1 + 8);
+                FloatVector d2 = FloatVector.fromArray(F, buf, acc1 + 16);
+                FloatVector d3 = FloatVector.fromArray(F, buf, acc1 + 24);
                 for (int jj = 0; jj < n; jj++) {
                     FloatVector x = FloatVector.fromArray(F, buf, v + jj * headDim);
+                    FloatVector y = FloatVector.fromArray(F, buf, v + jj * headDim + 8);
                     int r = pq + jj * TQ;
-                    c0 = FloatVector.broadcast(F, buf[r]).fma(x, c0);
-                    c1 = FloatVector.broadcast(F, buf[r + 1]).fma(x, c1);
-                    c2 = FloatVector.broadcast(F, buf[r + 2]).fma(x, c2);
-                    c3 = FloatVector.broadcast(F, buf[r + 3]).fma(x, c3);
-                    c4 = FloatVector.broadcast(F, buf[r + 4]).fma(x, c4);
-                    c5 = FloatVector.broadcast(F, buf[r + 5]).fma(x, c5);
-                    c6 = FloatVector.broadcast(F, buf[r + 6]).fma(x, c6);
-                    c7 = FloatVector.broadcast(F, buf[r + 7]).fma(x, c7);
+                    FloatVector b = FloatVector.broadcast(F, buf[r]);
+                    c0 = b.fma(x, c0);
+                    d0 = b.fma(y, d0);
+                    b = FloatVector.broadcast(F, buf[r + 1]);
+                    c1 = b.fma(x, c1);
+                    d1 = b.fma(y, d1);
+                    b = FloatVector.broadcast(F, buf[r + 2]);
+                    c2 = b.fma(x, c2);
+                    d2 = b.fma(y, d2);
+                    b = FloatVector.broadcast(F, buf[r + 3]);
+                    c3 = b.fma(x, c3);
+                    d3 = b.fma(y, d3);
                 }
                 c0.intoArray(buf, acc);
                 c1.intoArray(buf, acc + 8);
                 c2.intoArray(buf, acc + 16);
                 c3.intoArray(buf, acc + 24);
-                c4.intoArray(buf, acc + 32);
-                c5.intoArray(buf, acc + 40);
-                c6.intoArray(buf, acc + 48);
-                c7.intoArray(buf, acc + 56);
+                d0.intoArray(buf, acc1);
+                d1.intoArray(buf, acc1 + 8);
+                d2.intoArray(buf, acc1 + 16);
+                d3.intoArray(buf, acc1 + 24);
             }
         }
     }
