@@ -16,11 +16,11 @@ import java.nio.ByteOrder;
  * after head: element {@code i} of head {@code h} at offset {@code o} of block {@code b} is at
  * {@code b*blockStride() + headOffset(h) + o*rowStride() + i}. Attention reads one head's keys and
  * values position after position, so it streams a block's rows of that head from one contiguous
- * run (4 KiB for Qwen3's F16 heads of 128). With a token's heads side by side instead, every
- * position was a new page 2 KiB on, and a prefill tile at 1,000 positions over 28 layers waited on
- * those loads (one thread: 660-720 ns a position against 435-456 with each head's rows in a
- * run). Blocks carry a reference count so a full block of a shared prompt prefix can belong to
- * several sequences (prefix caching).
+ * run (4 KiB for Qwen3's F16 heads of 128). With a token's heads side by side instead, a head's
+ * rows were 2 KiB apart, a new page every other position, and a prefill tile at 1,000 positions
+ * over 28 layers waited on those loads (one thread: 660-850 ns a position, 500-740 with this
+ * layout; bench/KERNELS.md). Blocks carry a reference count so a full block of a shared prompt
+ * prefix can belong to several sequences (prefix caching).
  *
  * <p>Threading: blocks are allocated and released by the one thread that runs the scheduler; the
  * counters read by metrics are volatile.
