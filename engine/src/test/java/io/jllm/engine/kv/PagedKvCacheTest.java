@@ -37,6 +37,16 @@ class PagedKvCacheTest {
     }
 
     @Test
+    void nonPositiveSizesAreRefusedByName() {
+        int[][] bad = {{0, 2, 4, 4, 4}, {1, 0, 4, 4, 4}, {1, 2, -4, 4, 4}, {1, 2, 4, 0, 4}, {1, 2, 4, 4, 0}};
+        for (int[] b : bad) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new PagedKvCache(b[0], b[1], b[2], b[3], b[4], KvType.F16));
+            assertTrue(e.getMessage().contains("kvHeads=" + b[1] + " headDim=" + b[2]), e.getMessage());
+        }
+    }
+
+    @Test
     void reserveFailsCleanlyWhenBlocksRunOut() {
         try (PagedKvCache cache = new PagedKvCache(1, 1, 4, 4, 3, KvType.F16)) {
             KvSequence a = new KvSequence(cache);
