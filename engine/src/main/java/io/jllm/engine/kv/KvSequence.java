@@ -78,8 +78,7 @@ public final class KvSequence {
 
     /** The cache slot of position {@code p}. */
     public long slot(int p) {
-        int bs = cache.blockSize();
-        return (long) table[p / bs] * bs + p % bs;
+        return (long) table[p / blockSize] * blockSize + p % blockSize;
     }
 
     /** Where head {@code kvHead}'s row of position {@code p} starts in a layer's keys or values. */

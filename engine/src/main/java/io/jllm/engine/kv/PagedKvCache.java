@@ -205,8 +205,9 @@ public final class PagedKvCache implements AutoCloseable {
     public void store(int layer, long slot, float[] k, int kOffset, float[] v, int vOffset) {
         MemorySegment ks = keys[layer];
         MemorySegment vs = values[layer];
+        long first = row(slot, 0);
         for (int h = 0; h < kvHeads; h++) {
-            long base = row(slot, h);
+            long base = first + headOffset(h);
             int from = h * headDim;
             if (type == KvType.F16) {
                 for (int i = 0; i < headDim; i++) {

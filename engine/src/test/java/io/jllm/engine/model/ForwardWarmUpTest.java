@@ -24,8 +24,8 @@ class ForwardWarmUpTest {
             // 4 blocks of 16: the 64-token warm-up fits one sequence only; 64 blocks: all eight
             try (Qwen3Model model = Qwen3Model.open(TestModels.tiny(Ftype.Q4_K_M));
                     ComputePool pool = new ComputePool(2);
-                    PagedKvCache cache = new PagedKvCache(model.config().layers(), model.config().kvHeads(), model.config().headDim(), 16, blocks,
-                            KvType.F16)) {
+                    PagedKvCache cache = new PagedKvCache(model.config().layers(), model.config().kvHeads(),
+                            model.config().headDim(), 16, blocks, KvType.F16)) {
                 Qwen3Config c = model.config();
                 Qwen3Forward forward = new Qwen3Forward(c, model.weights(), Kernels.byName("simd"), pool, cache, 64, 8);
                 float[] before = lastLogits(forward, cache, c);

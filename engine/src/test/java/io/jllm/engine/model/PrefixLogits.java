@@ -23,8 +23,8 @@ public final class PrefixLogits {
             int[] prefixes) throws IOException {
         try (Qwen3Model model = Qwen3Model.open(modelPath);
                 ComputePool pool = new ComputePool(threads);
-                PagedKvCache cache = new PagedKvCache(model.config().layers(), model.config().kvHeads(), model.config().headDim(), 16,
-                        (tokens.length + 15) / 16, kvType)) {
+                PagedKvCache cache = new PagedKvCache(model.config().layers(), model.config().kvHeads(),
+                        model.config().headDim(), 16, (tokens.length + 15) / 16, kvType)) {
             Qwen3Config c = model.config();
             Qwen3Forward forward = new Qwen3Forward(c, model.weights(), kernels, pool, cache, tokens.length,
                     prefixes.length);
