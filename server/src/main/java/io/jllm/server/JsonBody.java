@@ -45,16 +45,17 @@ final class JsonBody {
         }
         JsonNode node;
         try (InputStream raw = req.content().inputStream(); Limited in = new Limited(raw, limit)) {
+            if (req.headers().contentLength().orElse(0) > limit) {
+                // Too long by its own account: refused as too long whatever it holds, rather than as
+                // malformed because its first bytes happen not to parse.
+                throw tooLarge(raw, limit + DRAIN_BYTES, res);
+            }
             try {
                 node = Json.MAPPER.readTree(in);
                 // Read the entity to its end, so nothing of it is left on the connection.
                 in.transferTo(OutputStream.nullOutputStream());
             } catch (OverLimit e) {
-                if (!drain(raw)) {
-                    // Still more coming: do not read forever; the connection ends with this answer.
-                    res.header(HeaderValues.CONNECTION_CLOSE);
-                }
-                throw ApiError.bodyTooLarge(limit);
+                throw tooLarge(raw, DRAIN_BYTES, res);
             }
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
@@ -73,10 +74,23 @@ final class JsonBody {
         return (ObjectNode) node;
     }
 
-    /** Reads and discards up to {@link #DRAIN_BYTES}; true when the body ended within them. */
-    private static boolean drain(InputStream in) throws IOException {
+    /**
+     * Reads out up to {@code allowance} more bytes and gives the refusal of a body too long: the same
+     * total (the limit and {@link #DRAIN_BYTES}) is read whether the length was declared or found
+     * while parsing.
+     */
+    private ApiError tooLarge(InputStream raw, long allowance, ServerResponse res) throws IOException {
+        if (!drain(raw, allowance)) {
+            // Still more coming: do not read forever; the connection ends with this answer.
+            res.header(HeaderValues.CONNECTION_CLOSE);
+        }
+        return ApiError.bodyTooLarge(limit);
+    }
+
+    /** Reads and discards up to {@code allowance} bytes; true when the body ended within them. */
+    private static boolean drain(InputStream in, long allowance) throws IOException {
         byte[] sink = new byte[8192];
-        long left = DRAIN_BYTES;
+        long left = allowance;
         while (left > 0) {
             int n = in.read(sink, 0, (int) Math.min(sink.length, left));
             if (n < 0) {
