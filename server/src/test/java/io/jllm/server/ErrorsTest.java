@@ -167,20 +167,11 @@ class ErrorsTest {
             s.setSoTimeout(30_000);
             OutputStream out = s.getOutputStream();
             DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
-            for (byte[] body : new byte[][] {junk, small}) {
-                boolean last = body == small;
-                out.write(("POST " + (last ? "/tokenize" : "/generate") + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                        + "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
-                        .getBytes(StandardCharsets.US_ASCII));
-                out.write(body);
-                out.flush();
-                String head = readHead(in);
-                assertTrue(head.startsWith(last ? "HTTP/1.1 200" : "HTTP/1.1 413"), head);
-                byte[] answer = new byte[Integer.parseInt(head.replaceAll("(?is).*content-length: *(\\d+).*", "$1"))];
-                in.readFully(answer);
-                String text = new String(answer, StandardCharsets.UTF_8);
-                assertTrue(text.contains(last ? "tokens" : Integer.toString(MAX_BODY)), text);
-            }
+            String[] refused = exchange(out, in, "/generate", junk);
+            assertTrue(refused[0].startsWith("HTTP/1.1 413"), refused[0]);
+            assertTrue(refused[1].contains(Integer.toString(MAX_BODY)), refused[1]);
+            String[] next = exchange(out, in, "/tokenize", small);
+            assertTrue(next[0].startsWith("HTTP/1.1 200") && next[1].contains("tokens"), next[0] + next[1]);
         }
         HttpRequest chunked = HttpRequest.newBuilder(URI.create(http.base() + "/generate"))
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(junk))).build();
@@ -207,21 +198,25 @@ class ErrorsTest {
             DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
             for (int i = 0; i < 20; i++) {
                 boolean last = i == 19;
-                byte[] body = last ? small : big;
-                out.write(("POST " + (last ? "/tokenize" : "/generate") + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                        + "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
-                        .getBytes(StandardCharsets.US_ASCII));
-                out.write(body);
-                out.flush();
-                String head = readHead(in);
-                assertTrue(head.startsWith(last ? "HTTP/1.1 200" : "HTTP/1.1 413"), "request " + i + ": " + head);
-                int length = Integer.parseInt(head.replaceAll("(?is).*content-length: *(\\d+).*", "$1"));
-                byte[] answer = new byte[length];
-                in.readFully(answer);
-                assertTrue(new String(answer, StandardCharsets.UTF_8).contains(last ? "tokens" : "--max-body"),
-                        new String(answer, StandardCharsets.UTF_8));
+                String[] answer = exchange(out, in, last ? "/tokenize" : "/generate", last ? small : big);
+                assertTrue(answer[0].startsWith(last ? "HTTP/1.1 200" : "HTTP/1.1 413"),
+                        "request " + i + ": " + answer[0]);
+                assertTrue(answer[1].contains(last ? "tokens" : "--max-body"), answer[1]);
             }
         }
+    }
+
+    /** One POST with a Content-Length on an open connection, and its answer: {head, body}. */
+    private static String[] exchange(OutputStream out, DataInputStream in, String path, byte[] body)
+            throws IOException {
+        out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(body);
+        out.flush();
+        String head = readHead(in);
+        byte[] answer = new byte[Integer.parseInt(head.replaceAll("(?is).*content-length: *(\\d+).*", "$1"))];
+        in.readFully(answer);
+        return new String[] {head, new String(answer, StandardCharsets.UTF_8)};
     }
 
     private static String readHead(DataInputStream in) throws IOException {
