@@ -162,9 +162,7 @@ class ErrorsTest {
     void anOverLongBodyIsA413WhateverItHolds() throws Exception {
         byte[] junk = ("not json " + "x".repeat(MAX_BODY)).getBytes(StandardCharsets.US_ASCII);
         byte[] small = "{\"content\": \"hello\"}".getBytes(StandardCharsets.US_ASCII);
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
-            s.setSoTimeout(30_000);
+        try (Socket s = rawConnection()) {
             OutputStream out = s.getOutputStream();
             DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
             String[] refused = exchange(out, in, "/generate", junk);
@@ -191,9 +189,7 @@ class ErrorsTest {
     void overLongBodiesAreReadOutAndAnsweredOnTheSameConnection() throws Exception {
         byte[] big = ("{\"prompt\": \"" + "x".repeat(MAX_BODY) + "\"}").getBytes(StandardCharsets.US_ASCII);
         byte[] small = "{\"content\": \"hello\"}".getBytes(StandardCharsets.US_ASCII);
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
-            s.setSoTimeout(30_000);
+        try (Socket s = rawConnection()) {
             OutputStream out = s.getOutputStream();
             DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
             for (int i = 0; i < 20; i++) {
@@ -204,6 +200,14 @@ class ErrorsTest {
                 assertTrue(answer[1].contains(last ? "tokens" : "--max-body"), answer[1]);
             }
         }
+    }
+
+    /** A plain socket to the server, for requests written byte by byte. */
+    private Socket rawConnection() throws IOException {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
+        s.setSoTimeout(30_000);
+        return s;
     }
 
     /** One POST with a Content-Length on an open connection, and its answer: {head, body}. */
