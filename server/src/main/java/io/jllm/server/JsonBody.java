@@ -22,7 +22,9 @@ import java.io.OutputStream;
  * the body still unread; the kernel answers that close with a reset, which can destroy the 413 before
  * the client reads it (ErrorsTest saw it about once in six runs). So a body over the limit is read on
  * and discarded, up to {@link #DRAIN_BYTES} more, and only then refused: the client gets its 413 and
- * the connection can stay open. Helidon's own limit stays as the hard cap past that allowance.
+ * the connection can stay open. A body whose declared length is over the limit is refused without
+ * parsing (read out the same way), so it gets 413 even where its first bytes are not JSON. Helidon's
+ * own limit stays as the hard cap past that allowance.
  */
 final class JsonBody {
     /** How much of an over-long body is read and discarded so the 413 arrives intact. */
