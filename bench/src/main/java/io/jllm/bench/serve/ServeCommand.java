@@ -2,6 +2,7 @@ package io.jllm.bench.serve;
 
 import io.jllm.bench.BenchOptions;
 import io.jllm.bench.Fmt;
+import io.jllm.bench.HostCpu;
 import io.jllm.bench.MarkdownTable;
 import io.jllm.bench.ModelFiles;
 import io.jllm.bench.Plots;
@@ -111,6 +112,7 @@ public final class ServeCommand implements Callable<Integer> {
         Seed seed = new Seed(seedRuns);
         List<SweepPoint> sweepPoints = new ArrayList<>();
         LongPromptScenario.Result longResult = null;
+        HostCpu.Share longHost = HostCpu.Share.UNKNOWN;
         ForwardProfile profile = null;
         try (InferenceEngine engine = InferenceEngine.open(config)) {
             InProcessClient client = new InProcessClient(engine, workload.gen);
@@ -123,10 +125,13 @@ public final class ServeCommand implements Callable<Integer> {
                     seed.llama(r, batched, file, options.threads, workload, progress);
                 }
                 int run = r;
+                HostCpu before = HostCpu.now();
                 seed.jllm[r] = WorkloadResult.of(ClosedLoop.run(workload.concurrency, workload.requests,
                         i -> RandomPrompts.of(run, i, workload.prompt), client));
-                progress.say("seed run %d/%d: jLLM %.1f t/s (TTFT p50 %.0f ms, latency p50 %.0f ms)", r + 1, seedRuns,
-                        seed.jllm[r].tokensPerSecond(), seed.jllm[r].ttft(50), seed.jllm[r].latency(50));
+                seed.host[r] = HostCpu.between(before, HostCpu.now());
+                progress.say("seed run %d/%d: jLLM %.1f t/s (TTFT p50 %.0f ms, latency p50 %.0f ms; %s)", r + 1,
+                        seedRuns, seed.jllm[r].tokensPerSecond(), seed.jllm[r].ttft(50), seed.jllm[r].latency(50),
+                        seed.host[r]);
                 if (compareSmallBatch) {
                     int old = SimdKernels.smallBatchMinTokens(Integer.MAX_VALUE);
                     seed.tokenByToken[r] = WorkloadResult.of(ClosedLoop.run(workload.concurrency, workload.requests,
@@ -158,11 +163,13 @@ public final class ServeCommand implements Callable<Integer> {
                 }
                 for (SweepPoint p : sweepPoints) {
                     int rep = s;
+                    HostCpu before = HostCpu.now();
                     WorkloadResult w = WorkloadResult.of(ClosedLoop.run(p.concurrency, p.concurrency * perClient,
                             i -> RandomPrompts.of(1000L + 100L * rep + p.concurrency, i, workload.prompt), client));
                     p.jllm[s] = w;
-                    progress.say("sweep %d/%d: jLLM concurrency %d: %.1f t/s", s + 1, sweepReps, p.concurrency,
-                            w.tokensPerSecond());
+                    p.host[s] = HostCpu.between(before, HostCpu.now());
+                    progress.say("sweep %d/%d: jLLM concurrency %d: %.1f t/s (%s)", s + 1, sweepReps, p.concurrency,
+                            w.tokensPerSecond(), p.host[s]);
                 }
                 if (jllmFirst) {
                     sweepLlama(s, sweepPoints, batched, file, progress);
@@ -171,8 +178,10 @@ public final class ServeCommand implements Callable<Integer> {
             if (longPrompt > 0) {
                 progress.say("long prompt: %d decoders, then a %d-token prompt", decoders, longPrompt);
                 try {
+                    HostCpu before = HostCpu.now();
                     longResult = LongPromptScenario.run(engine, decoders, workload.prompt, longPrompt, settle,
                             decoderCap, 4242);
+                    longHost = HostCpu.between(before, HostCpu.now());
                 } catch (IllegalStateException e) {
                     // A scenario that does not finish is itself the finding: report it with everything else.
                     longFailure = e.getMessage();
@@ -187,7 +196,7 @@ public final class ServeCommand implements Callable<Integer> {
             progress.say("prefix-cache hit rate over the run: %.1f%% (random prompts: expected ~0)",
                     100 * engine.stats().prefixHitRate());
         }
-        report(seed, profile, sweepPoints, perClient, longResult, batched.isPresent() ? null : llama.missing("llama-batched-bench"));
+        report(seed, profile, sweepPoints, perClient, longResult, longHost, batched.isPresent() ? null : llama.missing("llama-batched-bench"));
         return 0;
     }
 
@@ -197,9 +206,13 @@ public final class ServeCommand implements Callable<Integer> {
         final double[] llamaTg;
         final double[] llamaAll;
         final WorkloadResult[] tokenByToken;
+        /** What other processes took of the machine during each jLLM run. */
+        final HostCpu.Share[] host;
 
         Seed(int n) {
             jllm = new WorkloadResult[n];
+            host = new HostCpu.Share[n];
+            Arrays.fill(host, HostCpu.Share.UNKNOWN);
             tokenByToken = new WorkloadResult[n];
             llamaTg = new double[n];
             llamaAll = new double[n];
@@ -228,10 +241,13 @@ public final class ServeCommand implements Callable<Integer> {
         final int concurrency;
         final WorkloadResult[] jllm;
         final double[] llamaTg;
+        final HostCpu.Share[] host;
 
         SweepPoint(int concurrency, int reps) {
             this.concurrency = concurrency;
             this.jllm = new WorkloadResult[reps];
+            this.host = new HostCpu.Share[reps];
+            Arrays.fill(host, HostCpu.Share.UNKNOWN);
             this.llamaTg = new double[reps];
             Arrays.fill(llamaTg, Double.NaN);
         }
@@ -264,7 +280,7 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     private void report(Seed seed, ForwardProfile profile, List<SweepPoint> sweepPoints, int perClient,
-            LongPromptScenario.Result longResult, String missing) throws Exception {
+            LongPromptScenario.Result longResult, HostCpu.Share longHost, String missing) throws Exception {
         Report report = new Report("serve", "Serving in-process: seed workload, concurrency sweep, long prompt (issue 5)",
                 options);
         int n = seed.jllm.length;
@@ -304,6 +320,9 @@ public final class ServeCommand implements Callable<Integer> {
         g.row("jLLM concurrency " + workload.concurrency + " / concurrency 1" + (eight != null ? " (sweep)"
                 : " (seed runs / sweep)"), Fmt.ratio(scaling), ">= 3x", Fmt.meets(scaling, 3, true));
         report.table(g);
+        report.paragraph("Other processes' share of the machine's CPU time during jLLM's seed runs, run by run (a "
+                + "neighbour on one of " + Runtime.getRuntime().availableProcessors() + " cores stalls the engine's "
+                + "spin barriers; figures taken then say little about the code): " + shares(seed.host) + ".");
         if (seed.tokenByToken[0] != null) {
             double[] gain = new double[n];
             for (int r = 0; r < n; r++) {
@@ -328,7 +347,7 @@ public final class ServeCommand implements Callable<Integer> {
                             .map(p -> Integer.toString(p.concurrency)).toList()) + "` per repetition (S_TG). "
                     + sweepPoints.getFirst().jllm.length + " repetition(s), medians.");
             MarkdownTable s = new MarkdownTable("concurrency", "jLLM t/s", "llama.cpp S_TG t/s", "jLLM/llama.cpp",
-                    "jLLM vs its C=1", "jLLM TTFT p50 ms", "jLLM latency p50 ms");
+                    "jLLM vs its C=1", "jLLM TTFT p50 ms", "jLLM latency p50 ms", "others' CPU % per repetition");
             double[] xs = new double[sweepPoints.size()];
             double[] jy = new double[sweepPoints.size()];
             double[] ly = new double[sweepPoints.size()];
@@ -339,7 +358,8 @@ public final class ServeCommand implements Callable<Integer> {
                 ly[i] = Samples.median(p.llamaTg);
                 s.row(p.concurrency, Fmt.num(jy[i], 1), Fmt.num(ly[i], 1), Fmt.ratio(Samples.ratio(jy[i], ly[i])),
                         Fmt.ratio(one == null ? Double.NaN : jy[i] / one.jllmMedian()),
-                        Fmt.num(p.jllmMedian(w -> w.ttft(50)), 0), Fmt.num(p.jllmMedian(w -> w.latency(50)), 0));
+                        Fmt.num(p.jllmMedian(w -> w.ttft(50)), 0), Fmt.num(p.jllmMedian(w -> w.latency(50)), 0),
+                        othersPercent(p.host));
             }
             report.table(s);
             report.plot("aggregate tokens/s vs concurrency", Plots.lines(options.plotsDir().resolve("serve-sweep.png"),
@@ -378,6 +398,7 @@ public final class ServeCommand implements Callable<Integer> {
             st.row("the engine's step time budget, ms", budget);
             st.row("ITL p99 during / step time budget (goal <= 1)",
                     Fmt.ratio(Samples.ratio(longResult.p(longResult.during(), 99), budget)));
+            st.row("other processes' share of the CPU during the scenario", longHost.toString());
             report.table(st);
         }
         report.publish(System.out);
@@ -385,6 +406,15 @@ public final class ServeCommand implements Callable<Integer> {
 
     private static String med(WorkloadResult[] runs, java.util.function.ToDoubleFunction<WorkloadResult> f) {
         return Fmt.num(WorkloadResult.medianOver(runs, f), 0);
+    }
+
+    private static String shares(HostCpu.Share[] runs) {
+        return String.join("; ", Arrays.stream(runs).map(HostCpu.Share::toString).toList());
+    }
+
+    private static String othersPercent(HostCpu.Share[] runs) {
+        return String.join(" / ", Arrays.stream(runs)
+                .map(h -> Double.isNaN(h.others()) ? "-" : Fmt.num(100 * (h.others() + h.steal()), 0)).toList());
     }
 
     private static SweepPoint find(List<SweepPoint> points, int concurrency) {

@@ -2,6 +2,7 @@ package io.jllm.bench.speed;
 
 import io.jllm.bench.BenchOptions;
 import io.jllm.bench.ChildJvm;
+import io.jllm.bench.HostCpu;
 import io.jllm.bench.Fmt;
 import io.jllm.bench.MarkdownTable;
 import io.jllm.bench.ModelFiles;
@@ -65,7 +66,8 @@ public final class SpeedCommand implements Callable<Integer> {
 
     /** Medians and per-run ratios of one file. */
     record FileResult(String label, Path file, double[] jPp, double[] lPp, double[] jTg, double[] lTg,
-            GenerationProbeCommand.Figures probe, ForwardProfile ppProfile, ForwardProfile tgProfile) {
+            GenerationProbeCommand.Figures probe, ForwardProfile ppProfile, ForwardProfile tgProfile,
+            HostCpu.Share[] host) {
         double ratio(double[] j, double[] l) {
             if (Double.isNaN(l[0])) {
                 return Double.NaN;
@@ -124,6 +126,8 @@ public final class SpeedCommand implements Callable<Integer> {
         ForwardProfile tgProfile = null;
         java.util.Arrays.fill(lPp, Double.NaN);
         java.util.Arrays.fill(lTg, Double.NaN);
+        HostCpu.Share[] host = new HostCpu.Share[n];
+        java.util.Arrays.fill(host, HostCpu.Share.UNKNOWN);
         try (ForwardBench jllm = new ForwardBench(file, options.threads, promptTokens, genTokens)) {
             progress.say("%s: jLLM warm-up", label);
             // the server's warm-up first, so C2 compiles the kernels from the same mix of batch
@@ -137,6 +141,7 @@ public final class SpeedCommand implements Callable<Integer> {
             for (int r = 0; r < n; r++) {
                 // Who goes first alternates, so a trend in the machine's load favours neither.
                 boolean jllmFirst = r % 2 == 0;
+                HostCpu before = HostCpu.now();
                 if (!jllmFirst && bench.isPresent()) {
                     runLlama(bench.get(), file, promptTokens, genTokens, lPp, lTg, r);
                 }
@@ -145,8 +150,9 @@ public final class SpeedCommand implements Callable<Integer> {
                 if (jllmFirst && bench.isPresent()) {
                     runLlama(bench.get(), file, promptTokens, genTokens, lPp, lTg, r);
                 }
-                progress.say("%s run %d/%d: jLLM pp%d %.1f t/s tg%d %.1f t/s | llama.cpp pp %s tg %s", label, r + 1, n,
-                        promptTokens, jPp[r], genTokens, jTg[r], Fmt.num(lPp[r], 1), Fmt.num(lTg[r], 1));
+                host[r] = HostCpu.between(before, HostCpu.now());
+                progress.say("%s run %d/%d: jLLM pp%d %.1f t/s tg%d %.1f t/s | llama.cpp pp %s tg %s (%s)", label, r + 1,
+                        n, promptTokens, jPp[r], genTokens, jTg[r], Fmt.num(lPp[r], 1), Fmt.num(lTg[r], 1), host[r]);
             }
             if (!noProfile) {
                 progress.say("%s: per-op profile of one pp and one tg run (not timed)", label);
@@ -164,7 +170,7 @@ public final class SpeedCommand implements Callable<Integer> {
             progress.say("%s: peak RSS %s MiB (budget %s MiB), young GCs %d", label, Fmt.mib(probe.peakRss()),
                     Fmt.mib(probe.budget()), probe.youngGcs());
         }
-        return new FileResult(label, file, jPp, lPp, jTg, lTg, probe, ppProfile, tgProfile);
+        return new FileResult(label, file, jPp, lPp, jTg, lTg, probe, ppProfile, tgProfile, host);
     }
 
     private void runLlama(Path tool, Path file, int promptTokens, int genTokens, double[] lPp, double[] lTg, int r)
@@ -209,6 +215,13 @@ public final class SpeedCommand implements Callable<Integer> {
             categories.add(r.label());
         }
         report.table(t);
+        StringBuilder load = new StringBuilder("Other processes' share of the machine's CPU time during each run "
+                + "(both engines; llama-bench, our child, counts as ours): ");
+        for (FileResult r : results) {
+            load.append(r.label()).append(": ").append(String.join("; ",
+                    java.util.Arrays.stream(r.host()).map(HostCpu.Share::toString).toList())).append(". ");
+        }
+        report.paragraph(load.toString().strip());
         report.plot(ppName, Plots.bars(options.plotsDir().resolve("speed-pp.png"), ppName + " (tokens/s, "
                 + options.threads + " threads)", "tokens/s", categories,
                 Plots.series("jLLM", ppBars[0], "llama.cpp", ppBars[1])));
