@@ -44,11 +44,12 @@ final class ChatCompletionsService implements HttpService {
         OpenAi.checkSupported(body);
         boolean stream = Boolean.TRUE.equals(Fields.optBool(body, "stream"));
         boolean includeUsage = OpenAi.includeUsage(body);
-        SamplingParams sampling = SamplingFields.read(body, "max_completion_tokens", "max_tokens");
+        InferenceEngine engine = model.engine();
+        SamplingParams sampling = SamplingFields.read(body, engine.tokenizer().vocabSize(), "max_completion_tokens",
+                "max_tokens");
         List<ChatMessage> messages = ChatMessages.read(body);
         List<JsonNode> tools = ChatMessages.tools(body);
         boolean thinking = enableThinking(body);
-        InferenceEngine engine = model.engine();
         String text = render(engine, messages, tools, thinking);
         int[] prompt = engine.tokenizer().encode(text, true, true);
         GenerationRun run = serving.start(engine, prompt, sampling, "messages");

@@ -39,8 +39,8 @@ final class CompletionsService implements HttpService {
         boolean stream = Boolean.TRUE.equals(Fields.optBool(body, "stream"));
         boolean includeUsage = OpenAi.includeUsage(body);
         boolean echo = Boolean.TRUE.equals(Fields.optBool(body, "echo"));
-        SamplingParams sampling = SamplingFields.read(body, "max_tokens");
         InferenceEngine engine = model.engine();
+        SamplingParams sampling = SamplingFields.read(body, engine.tokenizer().vocabSize(), "max_tokens");
         int[] prompt = Prompts.tokens(engine.tokenizer(), body, "prompt");
         String echoed = echo ? engine.tokenizer().decode(prompt, true) : "";
         GenerationRun run = serving.start(engine, prompt, sampling, "prompt");

@@ -34,8 +34,8 @@ final class GenerateService implements HttpService {
     private void generate(ServerRequest req, ServerResponse res) {
         ObjectNode body = bodies.read(req, res);
         boolean stream = Boolean.TRUE.equals(Fields.optBool(body, "stream"));
-        SamplingParams sampling = SamplingFields.read(body, "max_tokens", "n_predict");
         InferenceEngine engine = model.engine();
+        SamplingParams sampling = SamplingFields.read(body, engine.tokenizer().vocabSize(), "max_tokens", "n_predict");
         int[] prompt = Prompts.tokens(engine.tokenizer(), body, "prompt");
         GenerationRun run = serving.start(engine, prompt, sampling, "prompt");
         if (stream) {

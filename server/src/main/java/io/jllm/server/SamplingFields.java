@@ -1,7 +1,10 @@
 package io.jllm.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jllm.engine.sampling.LogitBias;
 import io.jllm.engine.sampling.SamplingParams;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.function.IntConsumer;
 
@@ -24,10 +27,11 @@ final class SamplingFields {
     /**
      * Reads the sampling fields of {@code body}.
      *
+     * @param vocabSize     the model's vocabulary, which {@code logit_bias} ids must be in
      * @param maxTokenNames the request's names for the token limit, first present wins
      *                      (OpenAI's chat API prefers {@code max_completion_tokens} to {@code max_tokens})
      */
-    static SamplingParams read(JsonNode body, String... maxTokenNames) {
+    static SamplingParams read(JsonNode body, int vocabSize, String... maxTokenNames) {
         SamplingParams.Builder b = SamplingParams.builder();
         number(body, "temperature", b::temperature);
         integer(body, "top_k", b::topK);
@@ -46,6 +50,7 @@ final class SamplingFields {
             b.ignoreEos(ignoreEos);
         }
         b.stop(Fields.stringOrStrings(body, "stop"));
+        b.logitBias(logitBias(body, vocabSize));
         for (String name : maxTokenNames) {
             Integer max = Fields.optInt(body, name);
             if (max != null) {
@@ -62,6 +67,63 @@ final class SamplingFields {
         } catch (IllegalArgumentException e) {
             throw renamed(e.getMessage());
         }
+    }
+
+    /**
+     * {@code logit_bias} in OpenAI's form, an object from token id (as a string) to a number, or llama-server's,
+     * an array of {@code [id, bias]} pairs where a bias of {@code false} bans the token. Token ids only: a key
+     * that is text (which llama-server would tokenize) is a 400 that says so.
+     */
+    static LogitBias logitBias(JsonNode body, int vocabSize) {
+        JsonNode v = Fields.get(body, "logit_bias");
+        if (v == null) {
+            return LogitBias.NONE;
+        }
+        Map<Integer, Float> bias = new HashMap<>();
+        if (v.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                String param = "logit_bias." + e.getKey();
+                bias.put(tokenId(e.getKey(), param, vocabSize), biasValue(e.getValue(), param));
+            }
+        } else if (v.isArray()) {
+            for (int i = 0; i < v.size(); i++) {
+                JsonNode pair = v.get(i);
+                String param = "logit_bias[" + i + "]";
+                if (!pair.isArray() || pair.size() != 2 || !pair.get(0).canConvertToInt()) {
+                    throw Fields.wrongType(param, "a pair [token id, bias]", pair);
+                }
+                bias.put(tokenId(pair.get(0).asText(), param, vocabSize), biasValue(pair.get(1), param));
+            }
+        } else {
+            throw Fields.wrongType("logit_bias", "an object {\"token id\": bias} or an array of [token id, bias]", v);
+        }
+        return LogitBias.of(bias);
+    }
+
+    private static int tokenId(String key, String param, int vocabSize) {
+        int id;
+        try {
+            id = Integer.parseInt(key.strip());
+        } catch (NumberFormatException e) {
+            throw ApiError.invalid(param, param + ": logit_bias keys must be token ids (integers), got \"" + key
+                    + "\"; POST /tokenize turns text into ids");
+        }
+        if (id < 0 || id >= vocabSize) {
+            throw ApiError.invalid(param, param + ": " + id + " is not a token id; the vocabulary has ids 0 to "
+                    + (vocabSize - 1));
+        }
+        return id;
+    }
+
+    private static float biasValue(JsonNode v, String param) {
+        if (v.isBoolean() && !v.booleanValue()) {
+            return Float.NEGATIVE_INFINITY;
+        }
+        if (!v.isNumber() || !Double.isFinite(v.doubleValue())) {
+            throw Fields.wrongType(param, "a number (OpenAI: -100 to 100) or false (banned)", v);
+        }
+        return (float) v.doubleValue();
     }
 
     private static void number(JsonNode body, String name, FloatConsumer set) {

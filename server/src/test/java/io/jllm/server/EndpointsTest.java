@@ -58,6 +58,29 @@ class EndpointsTest {
     }
 
     @Test
+    void logitBiasBansAndFavoursTokensInBothForms() {
+        String base = "{\"prompt\": \"Once upon\", \"max_tokens\": 4, \"temperature\": 0, \"ignore_eos\": true";
+        JsonNode plain = ok(http.post("/generate", base + "}")).get("tokens");
+        int first = plain.get(0).asInt();
+        // llama-server's form: [id, false] bans the token
+        JsonNode banned = ok(http.post("/generate", base + ", \"logit_bias\": [[" + first + ", false]]}")).get("tokens");
+        assertEquals(4, banned.size());
+        for (JsonNode t : banned) {
+            assertNotEquals(first, t.asInt(), "banned token generated: " + banned);
+        }
+        // OpenAI's form: +100 on one token makes it every greedy pick
+        int favoured = tokenize(" castle").get(0).asInt();
+        JsonNode c = ok(http.post("/v1/completions", "{\"prompt\": \"Once upon\", \"max_tokens\": 3,"
+                + " \"temperature\": 0, \"ignore_eos\": true, \"logit_bias\": {\"" + favoured + "\": 100}}"));
+        com.fasterxml.jackson.databind.node.ArrayNode three = Json.MAPPER.createArrayNode();
+        three.add(favoured).add(favoured).add(favoured);
+        assertEquals(detokenize(three), c.at("/choices/0/text").asText());
+        // a small bias leaves the greedy choice where it was
+        assertEquals(plain, ok(http.post("/generate", base + ", \"logit_bias\": {\"" + favoured + "\": 0}}"))
+                .get("tokens"));
+    }
+
+    @Test
     void generateStreamsOneEventPerTokenThenTheSummary() {
         Http.Events e = http.stream("/generate", "{\"prompt\": \"Hello\", \"max_tokens\": 5, \"temperature\": 0,"
                 + " \"ignore_eos\": true, \"stream\": true}");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.BadRequestException;
 import com.openai.models.chat.completions.ChatCompletion;
@@ -69,6 +70,17 @@ class OpenAiClientTest {
         assertEquals(ChatCompletion.Choice.FinishReason.LENGTH, choice.finishReason());
         assertEquals(4, c.usage().orElseThrow().completionTokens());
         assertTrue(c.usage().orElseThrow().promptTokens() > 5);
+    }
+
+    @Test
+    void chatLogitBiasAsTheSdkSendsIt() throws Exception {
+        int favoured = server.loaded().get().tokenizer().encode(" castle", false)[0];
+        ChatCompletion c = client.chat().completions().create(chat()
+                .logitBias(ChatCompletionCreateParams.LogitBias.builder()
+                        .putAdditionalProperty(Integer.toString(favoured), JsonValue.from(100)).build())
+                .build()).validate();
+        String castle = server.loaded().get().tokenizer().decode(new int[] {favoured, favoured, favoured, favoured});
+        assertEquals(castle, c.choices().getFirst().message().content().orElseThrow());
     }
 
     @Test

@@ -7,7 +7,8 @@ import java.util.Arrays;
  * Picks the next token of one sequence from its logits. Stateful and not thread-safe: one per sequence.
  *
  * <p>The chain is llama.cpp's default order ({@code common_params_sampling::samplers} in common/common.h, built
- * by common/sampling.cpp) restricted to the samplers jLLM has: penalties, top-k, top-p, min-p, temperature,
+ * by common/sampling.cpp) restricted to the samplers jLLM has: the logit bias (which common/sampling.cpp puts
+ * ahead of the configurable chain), penalties, top-k, top-p, min-p, temperature,
  * then a draw from the softmax ({@code dist}). So top-p and min-p see the temperature-1 distribution (renormalized
  * over the top-k set when top-k is on) and the temperature only reshapes what survives; each step's math follows
  * src/llama-sampler.cpp. With {@code temperature == 0} the result is the argmax of the penalized logits, lowest
@@ -29,6 +30,8 @@ public final class Sampler {
     private final long seed;
     private final Xoshiro256StarStar random;
     private final RepetitionPenalties penalties;
+    /** Null when the request sets no bias; else its tokens' unbiased logits during a call. */
+    private final float[] unbiased;
     private final Candidates candidates;
     private final float[] weights;
     private final double[] blockSums;
@@ -46,8 +49,13 @@ public final class Sampler {
         if (vocabSize <= 0) {
             throw new IllegalArgumentException("vocabSize must be > 0, got " + vocabSize);
         }
+        if (params.logitBias().maxToken() >= vocabSize) {
+            throw new IllegalArgumentException("logitBias names token " + params.logitBias().maxToken()
+                    + "; the vocabulary has ids 0 to " + (vocabSize - 1));
+        }
         this.params = params;
         this.vocabSize = vocabSize;
+        this.unbiased = params.logitBias().isEmpty() ? null : new float[params.logitBias().size()];
         this.seed = params.seed() == SamplingParams.RANDOM_SEED ? freshSeed() : params.seed();
         this.random = new Xoshiro256StarStar(seed);
         this.penalties = params.penalizes()
@@ -104,7 +112,7 @@ public final class Sampler {
 
     /**
      * Chooses the next token from {@code logits[offset .. offset + vocabSize)}. The array is used as scratch
-     * during the call (penalties are applied in place) and holds its original values again on return.
+     * during the call (the bias and penalties are applied in place) and holds its original values again on return.
      *
      * @throws IllegalArgumentException if the range does not fit, its length is not this sampler's vocabulary
      *                                  size, or the logits contain NaN or have no finite maximum
@@ -118,15 +126,31 @@ public final class Sampler {
             throw new IllegalArgumentException("logits[" + offset + " .. " + (offset + vocabSize) + ") is outside "
                     + (logits == null ? "a null array" : "an array of length " + logits.length));
         }
-        if (penalties != null) {
-            penalties.apply(logits, offset);
-        }
+        shape(logits, offset);
         try {
             return params.isGreedy() ? argmax(logits, offset) : draw(logits, offset);
         } finally {
-            if (penalties != null) {
-                penalties.restore(logits, offset);
-            }
+            unshape(logits, offset);
+        }
+    }
+
+    /** The bias, then the penalties (on the biased logits, as in llama.cpp's chain), in place. */
+    private void shape(float[] logits, int offset) {
+        if (unbiased != null) {
+            params.logitBias().apply(logits, offset, unbiased);
+        }
+        if (penalties != null) {
+            penalties.apply(logits, offset);
+        }
+    }
+
+    /** Undoes {@link #shape} in reverse order, so the caller's logits hold their original values again. */
+    private void unshape(float[] logits, int offset) {
+        if (penalties != null) {
+            penalties.restore(logits, offset);
+        }
+        if (unbiased != null) {
+            params.logitBias().restore(logits, offset, unbiased);
         }
     }
 
@@ -188,9 +212,7 @@ public final class Sampler {
         if (params.isGreedy()) {
             throw new IllegalStateException("a greedy sampler has no candidate set");
         }
-        if (penalties != null) {
-            penalties.apply(logits, offset);
-        }
+        shape(logits, offset);
         try {
             float max = maxOf(logits, offset);
             if (!filters()) {
@@ -205,9 +227,7 @@ public final class Sampler {
             }
             return tokens;
         } finally {
-            if (penalties != null) {
-                penalties.restore(logits, offset);
-            }
+            unshape(logits, offset);
         }
     }
 

@@ -33,6 +33,8 @@ import java.util.List;
  * @param stop             strings that end generation when they appear in the output (and are not returned);
  *                         none by default. Each must be non-empty.
  * @param ignoreEos        keep generating past end-of-sequence tokens (benchmarks). Default false.
+ * @param logitBias        offsets added to chosen tokens' logits before the penalties and filters
+ *                         (OpenAI's {@code logit_bias}); {@link LogitBias#NONE} by default.
  */
 public record SamplingParams(
         float temperature,
@@ -46,7 +48,8 @@ public record SamplingParams(
         long seed,
         int maxTokens,
         List<String> stop,
-        boolean ignoreEos) {
+        boolean ignoreEos,
+        LogitBias logitBias) {
 
     /** The {@link #seed} value meaning "pick a random seed for each sequence". */
     public static final long RANDOM_SEED = -1L;
@@ -90,6 +93,9 @@ public record SamplingParams(
             }
         }
         stop = List.copyOf(stop);
+        if (logitBias == null) {
+            throw new IllegalArgumentException("logitBias must be a LogitBias (LogitBias.NONE for none), got null");
+        }
     }
 
     /** llama-server's defaults (see the class comment). */
@@ -112,7 +118,7 @@ public record SamplingParams(
                 .temperature(temperature).topK(topK).topP(topP).minP(minP)
                 .repetitionPenalty(repetitionPenalty).frequencyPenalty(frequencyPenalty)
                 .presencePenalty(presencePenalty).penaltyLastN(penaltyLastN).seed(seed)
-                .maxTokens(maxTokens).stop(stop).ignoreEos(ignoreEos);
+                .maxTokens(maxTokens).stop(stop).ignoreEos(ignoreEos).logitBias(logitBias);
     }
 
     public boolean isGreedy() {
@@ -142,6 +148,7 @@ public record SamplingParams(
         private int maxTokens = -1;
         private List<String> stop = List.of();
         private boolean ignoreEos = false;
+        private LogitBias logitBias = LogitBias.NONE;
 
         private Builder() {
         }
@@ -158,13 +165,14 @@ public record SamplingParams(
         public Builder maxTokens(int v) { maxTokens = v; return this; }
         public Builder stop(List<String> v) { stop = v; return this; }
         public Builder ignoreEos(boolean v) { ignoreEos = v; return this; }
+        public Builder logitBias(LogitBias v) { logitBias = v; return this; }
 
         /** Turns top-k, top-p and min-p off, so only temperature (and penalties) shape the distribution. */
         public Builder noFilters() { topK = 0; topP = 1f; minP = 0f; return this; }
 
         public SamplingParams build() {
             return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, frequencyPenalty,
-                    presencePenalty, penaltyLastN, seed, maxTokens, stop, ignoreEos);
+                    presencePenalty, penaltyLastN, seed, maxTokens, stop, ignoreEos, logitBias);
         }
     }
 }

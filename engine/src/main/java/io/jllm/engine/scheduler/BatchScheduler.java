@@ -108,9 +108,16 @@ public final class BatchScheduler implements AutoCloseable {
     /**
      * Queues a request. Throws {@link RejectedException} when the waiting queue is full, the
      * engine is shutting down, or the request can never fit (its prompt plus max tokens exceed
-     * the context, or its prompt needs more KV blocks than the cache has).
+     * the context, or its prompt needs more KV blocks than the cache has), and
+     * {@link IllegalArgumentException} when its logit bias names a token outside the vocabulary.
      */
     public Generation submit(GenerationRequest request) {
+        // checked here: the sampler is made on the scheduler thread, which a bad request must not stop
+        int biased = request.sampling().logitBias().maxToken();
+        if (biased >= vocabSize) {
+            throw new IllegalArgumentException("the logit bias names token " + biased + "; the vocabulary has ids 0 to "
+                    + (vocabSize - 1));
+        }
         int prompt = request.prompt().length;
         int maxTokens = request.sampling().maxTokens();
         if (prompt >= config.maxContext()) {
