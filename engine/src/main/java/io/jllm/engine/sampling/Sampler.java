@@ -8,12 +8,12 @@ import java.util.Arrays;
  *
  * <p>The chain is llama.cpp's default order ({@code common_params_sampling::samplers} in common/common.h, built
  * by common/sampling.cpp) restricted to the samplers jLLM has: the logit bias (which common/sampling.cpp puts
- * ahead of the configurable chain), penalties, top-k, top-p, min-p, temperature,
- * then a draw from the softmax ({@code dist}). So top-p and min-p see the temperature-1 distribution (renormalized
- * over the top-k set when top-k is on) and the temperature only reshapes what survives; each step's math follows
- * src/llama-sampler.cpp. With {@code temperature == 0} the result is the argmax of the penalized logits, lowest
- * token id on ties (llama.cpp's greedy sampler keeps the first maximum by strict {@code >}); the filters cannot
- * change it, since they all keep the top token.
+ * ahead of the configurable chain), penalties, top-k, top-p, min-p, temperature, then a draw from the softmax
+ * ({@code dist}). So top-p and min-p see the temperature-1 distribution (renormalized over the top-k set when
+ * top-k is on) and the temperature only reshapes what survives; each step's math follows src/llama-sampler.cpp.
+ * With {@code temperature == 0} the result is the argmax of the biased and penalized logits, lowest token id on
+ * ties (llama.cpp's greedy sampler keeps the first maximum by strict {@code >}); the filters cannot change it,
+ * since they all keep the top token.
  *
  * <p>Filters prune before anything is sorted: top-k uses a bounded heap, min-p a logit threshold
  * ({@code max + ln(minP)}), and top-p without top-k first finds, with vector passes over the vocabulary, a logit
