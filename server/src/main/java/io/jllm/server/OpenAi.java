@@ -54,7 +54,8 @@ final class OpenAi {
 
     /**
      * Refuses what jLLM does not do rather than silently ignoring it: more than one choice
-     * ({@code n}, {@code best_of}) and log probabilities.
+     * ({@code n}, {@code best_of}), log probabilities, and structured output ({@code response_format}
+     * other than text: a client that asked for JSON must not get free text it takes for JSON).
      */
     static void checkSupported(JsonNode body) {
         Integer n = Fields.optInt(body, "n");
@@ -74,6 +75,15 @@ final class OpenAi {
         Integer topLogprobs = Fields.optInt(body, "top_logprobs");
         if (topLogprobs != null && topLogprobs != 0) {
             throw ApiError.invalid("top_logprobs", "top_logprobs are not supported by jLLM; leave top_logprobs out");
+        }
+        ObjectNode format = Fields.optObject(body, "response_format", "response_format");
+        if (format != null) {
+            String type = Fields.optString(format, "type", "response_format.type");
+            if (type != null && !"text".equals(type)) {
+                throw ApiError.invalid("response_format", "response_format " + type + " is not supported by jLLM"
+                        + " (no constrained decoding, so the output would not be guaranteed to parse); leave"
+                        + " response_format out, or ask for the JSON in the prompt");
+            }
         }
     }
 

@@ -81,6 +81,13 @@ class EndpointsTest {
     }
 
     @Test
+    void plainTextResponseFormatIsAccepted() {
+        JsonNode r = ok(http.post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}],"
+                + " \"max_tokens\": 2, \"response_format\": {\"type\": \"text\"}}"));
+        assertEquals(2, r.at("/usage/completion_tokens").asInt());
+    }
+
+    @Test
     void generateStreamsOneEventPerTokenThenTheSummary() {
         Http.Events e = http.stream("/generate", "{\"prompt\": \"Hello\", \"max_tokens\": 5, \"temperature\": 0,"
                 + " \"ignore_eos\": true, \"stream\": true}");

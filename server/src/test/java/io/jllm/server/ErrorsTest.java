@@ -77,6 +77,12 @@ class ErrorsTest {
                 Arguments.of("/v1/completions", "{\"prompt\": \"a\", \"n\": 2}", "n"),
                 Arguments.of("/v1/completions", "{\"prompt\": \"a\", \"best_of\": 3}", "best_of"),
                 Arguments.of("/v1/completions", "{\"prompt\": \"a\", \"logprobs\": 5}", "logprobs"),
+                Arguments.of("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}],"
+                        + " \"response_format\": {\"type\": \"json_object\"}}", "response_format"),
+                Arguments.of("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}],"
+                        + " \"response_format\": \"json\"}", "response_format"),
+                Arguments.of("/v1/completions", "{\"prompt\": \"a\", \"response_format\": {\"type\": \"json_schema\","
+                        + " \"json_schema\": {\"name\": \"x\", \"schema\": {}}}}", "response_format"),
                 Arguments.of("/v1/completions", "{\"prompt\": [\"a\", \"b\"]}", "prompt"),
                 Arguments.of("/v1/completions", "{\"prompt\": \"a\", \"stream_options\": \"x\"}", "stream_options"),
                 Arguments.of("/v1/chat/completions", "{}", "messages"),
