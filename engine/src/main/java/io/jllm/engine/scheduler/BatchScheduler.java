@@ -109,16 +109,25 @@ public final class BatchScheduler implements AutoCloseable {
      * Queues a request. Throws {@link RejectedException} when the waiting queue is full, the
      * engine is shutting down, or the request can never fit (its prompt plus max tokens exceed
      * the context, or its prompt needs more KV blocks than the cache has), and
-     * {@link IllegalArgumentException} when its logit bias names a token outside the vocabulary.
+     * {@link IllegalArgumentException} when its prompt or logit bias names a token outside the
+     * vocabulary.
      */
     public Generation submit(GenerationRequest request) {
-        // checked here: the sampler is made on the scheduler thread, which a bad request must not stop
+        // Checked here, not where they are used: a bad id would fail the forward pass of everyone
+        // batched with it, and the sampler is made on the scheduler thread.
+        int[] tokens = request.prompt();
+        for (int i = 0; i < tokens.length; i++) {
+            if (tokens[i] < 0 || tokens[i] >= vocabSize) {
+                throw new IllegalArgumentException("prompt token " + i + " is " + tokens[i]
+                        + ", not a token id; the vocabulary has ids 0 to " + (vocabSize - 1));
+            }
+        }
         int biased = request.sampling().logitBias().maxToken();
         if (biased >= vocabSize) {
             throw new IllegalArgumentException("the logit bias names token " + biased + "; the vocabulary has ids 0 to "
                     + (vocabSize - 1));
         }
-        int prompt = request.prompt().length;
+        int prompt = tokens.length;
         int maxTokens = request.sampling().maxTokens();
         if (prompt >= config.maxContext()) {
             throw new RejectedException(RejectedException.Reason.TOO_LONG, "the prompt has " + prompt

@@ -52,6 +52,26 @@ class EngineSmokeTest {
         }
     }
 
+    @Test
+    void aPromptTokenOutsideTheVocabularyIsRefusedAtSubmitAndHarmsNoOneElse() throws Exception {
+        try (InferenceEngine engine = openTiny()) {
+            int[] ids = engine.tokenizer().encode("Once upon a time", false);
+            SamplingParams params = SamplingParams.greedy().toBuilder().maxTokens(12).ignoreEos(true).build();
+            Generation running = engine.submit(new GenerationRequest(ids, params));
+            running.awaitTokens(1, java.util.concurrent.TimeUnit.SECONDS.toNanos(60));
+            int[] bad = ids.clone();
+            bad[1] = Integer.MAX_VALUE;
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> engine.submit(new GenerationRequest(bad, params)));
+            assertTrue(e.getMessage().contains("prompt token 1"), e.getMessage());
+            bad[1] = -1;
+            assertThrows(IllegalArgumentException.class, () -> engine.submit(new GenerationRequest(bad, params)));
+            running.completion().join();
+            assertEquals(FinishReason.LENGTH, running.finishReason(), String.valueOf(running.error()));
+            assertEquals(12, running.tokenCount());
+        }
+    }
+
     /** The tiny Q4_K_M model on the reference kernels. */
     private static InferenceEngine openTiny() throws Exception {
         return InferenceEngine.open(EngineConfig.defaults(TestModels.tiny(Ftype.Q4_K_M)).withThreads(2)
