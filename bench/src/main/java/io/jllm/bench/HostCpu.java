@@ -36,6 +36,11 @@ public record HostCpu(long total, long idle, long steal, long own) {
             return Double.isNaN(others) ? "other load unknown"
                     : String.format(java.util.Locale.ROOT, "others %.0f%%, steal %.0f%%", 100 * others, 100 * steal);
         }
+
+        /** Runs' shares, in order, for a report line. */
+        public static String join(Share[] runs) {
+            return String.join("; ", java.util.Arrays.stream(runs).map(Share::toString).toList());
+        }
     }
 
     /** The counters now, or null where /proc is missing or unreadable (not Linux). */

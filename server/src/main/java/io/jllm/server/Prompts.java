@@ -44,13 +44,17 @@ final class Prompts {
             if (!t.isIntegralNumber() || !t.canConvertToInt()) {
                 throw Fields.wrongType(param + "[" + i + "]", "a token id (an integer)", t);
             }
-            int id = t.intValue();
-            if (id < 0 || id >= vocabSize) {
-                throw ApiError.invalid(param + "[" + i + "]", param + "[" + i + "] = " + id
-                        + " is not a token id; the vocabulary has ids 0 to " + (vocabSize - 1));
-            }
-            ids[i] = id;
+            ids[i] = tokenId(t.intValue(), param + "[" + i + "]", vocabSize);
         }
         return ids;
+    }
+
+    /** {@code id}, or a 400 naming {@code param} when it is outside the vocabulary. */
+    static int tokenId(int id, String param, int vocabSize) {
+        if (id < 0 || id >= vocabSize) {
+            throw ApiError.invalid(param, param + " = " + id + " is not a token id; the vocabulary has ids 0 to "
+                    + (vocabSize - 1));
+        }
+        return id;
     }
 }

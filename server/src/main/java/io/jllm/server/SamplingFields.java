@@ -84,16 +84,17 @@ final class SamplingFields {
             for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 String param = "logit_bias." + e.getKey();
-                bias.put(tokenId(e.getKey(), param, vocabSize), biasValue(e.getValue(), param));
+                bias.put(keyId(e.getKey(), param, vocabSize), biasValue(e.getValue(), param));
             }
         } else if (v.isArray()) {
             for (int i = 0; i < v.size(); i++) {
                 JsonNode pair = v.get(i);
                 String param = "logit_bias[" + i + "]";
-                if (!pair.isArray() || pair.size() != 2 || !pair.get(0).canConvertToInt()) {
+                if (!pair.isArray() || pair.size() != 2 || !pair.get(0).isIntegralNumber()
+                        || !pair.get(0).canConvertToInt()) {
                     throw Fields.wrongType(param, "a pair [token id, bias]", pair);
                 }
-                bias.put(tokenId(pair.get(0).asText(), param, vocabSize), biasValue(pair.get(1), param));
+                bias.put(Prompts.tokenId(pair.get(0).intValue(), param, vocabSize), biasValue(pair.get(1), param));
             }
         } else {
             throw Fields.wrongType("logit_bias", "an object {\"token id\": bias} or an array of [token id, bias]", v);
@@ -101,19 +102,14 @@ final class SamplingFields {
         return LogitBias.of(bias);
     }
 
-    private static int tokenId(String key, String param, int vocabSize) {
-        int id;
+    /** An object key of OpenAI's form: a token id written as a string. */
+    private static int keyId(String key, String param, int vocabSize) {
         try {
-            id = Integer.parseInt(key.strip());
+            return Prompts.tokenId(Integer.parseInt(key.strip()), param, vocabSize);
         } catch (NumberFormatException e) {
             throw ApiError.invalid(param, param + ": logit_bias keys must be token ids (integers), got \"" + key
                     + "\"; POST /tokenize turns text into ids");
         }
-        if (id < 0 || id >= vocabSize) {
-            throw ApiError.invalid(param, param + ": " + id + " is not a token id; the vocabulary has ids 0 to "
-                    + (vocabSize - 1));
-        }
-        return id;
     }
 
     private static float biasValue(JsonNode v, String param) {

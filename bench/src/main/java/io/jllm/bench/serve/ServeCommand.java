@@ -322,7 +322,7 @@ public final class ServeCommand implements Callable<Integer> {
         report.table(g);
         report.paragraph("Other processes' share of the machine's CPU time during jLLM's seed runs, run by run (a "
                 + "neighbour on one of " + Runtime.getRuntime().availableProcessors() + " cores stalls the engine's "
-                + "spin barriers; figures taken then say little about the code): " + shares(seed.host) + ".");
+                + "spin barriers; figures taken then say little about the code): " + HostCpu.Share.join(seed.host) + ".");
         if (seed.tokenByToken[0] != null) {
             double[] gain = new double[n];
             for (int r = 0; r < n; r++) {
@@ -347,7 +347,7 @@ public final class ServeCommand implements Callable<Integer> {
                             .map(p -> Integer.toString(p.concurrency)).toList()) + "` per repetition (S_TG). "
                     + sweepPoints.getFirst().jllm.length + " repetition(s), medians.");
             MarkdownTable s = new MarkdownTable("concurrency", "jLLM t/s", "llama.cpp S_TG t/s", "jLLM/llama.cpp",
-                    "jLLM vs its C=1", "jLLM TTFT p50 ms", "jLLM latency p50 ms", "others' CPU % per repetition");
+                    "jLLM vs its C=1", "jLLM TTFT p50 ms", "jLLM latency p50 ms", "others' CPU % (with steal) per repetition");
             double[] xs = new double[sweepPoints.size()];
             double[] jy = new double[sweepPoints.size()];
             double[] ly = new double[sweepPoints.size()];
@@ -406,10 +406,6 @@ public final class ServeCommand implements Callable<Integer> {
 
     private static String med(WorkloadResult[] runs, java.util.function.ToDoubleFunction<WorkloadResult> f) {
         return Fmt.num(WorkloadResult.medianOver(runs, f), 0);
-    }
-
-    private static String shares(HostCpu.Share[] runs) {
-        return String.join("; ", Arrays.stream(runs).map(HostCpu.Share::toString).toList());
     }
 
     private static String othersPercent(HostCpu.Share[] runs) {

@@ -218,8 +218,7 @@ public final class SpeedCommand implements Callable<Integer> {
         StringBuilder load = new StringBuilder("Other processes' share of the machine's CPU time during each run "
                 + "(both engines; llama-bench, our child, counts as ours): ");
         for (FileResult r : results) {
-            load.append(r.label()).append(": ").append(String.join("; ",
-                    java.util.Arrays.stream(r.host()).map(HostCpu.Share::toString).toList())).append(". ");
+            load.append(r.label()).append(": ").append(HostCpu.Share.join(r.host())).append(". ");
         }
         report.paragraph(load.toString().strip());
         report.plot(ppName, Plots.bars(options.plotsDir().resolve("speed-pp.png"), ppName + " (tokens/s, "
