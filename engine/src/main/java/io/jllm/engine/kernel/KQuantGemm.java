@@ -65,11 +65,14 @@ final class KQuantGemm {
      * few hundred tokens at 512 bits, because this path dequantizes and interleaves every row once
      * per call, which only a large batch pays for (one thread, calibration cycles per block and
      * token, Q4_K 3072x1024: 32 tokens 42.6 here vs 24.6 small-batch, 64: 32.5 vs 21.3, 128: 27.7
-     * vs 25.3, 256: 25.6 vs 24.8, 512: 21.9 vs 27.7; bench/KERNELS.md). At 256 bits (AVX2, 16
-     * registers) its smaller register blocks make it lose sooner: 32 tokens 78 here vs 64
-     * small-batch (Q6_K 54 vs 45), 64: 46 vs 58 (Q6_K even).
+     * vs 25.3, 256: 25.6 vs 24.8, 512: 21.9 vs 27.7; bench/KERNELS.md). At 256 bits (AVX2) the
+     * small-batch kernel with the tokens across the lanes ({@link KQuantSmallBatch256}) beats it
+     * wherever the row GEMM does not take over (Q4_K 3072x1024, 64 tokens 24.3 vs 39.2, 128: 27.5 vs
+     * 33.2; end to end, a 128-token prefill pass of the Q4_K_M model 88 against 58 tokens/s), so
+     * there it starts where {@link KQuantRowGemm} does, which takes those batches first: it runs
+     * only with the row GEMM turned off.
      */
-    static final int MIN_TOKENS = Integer.getInteger("jllm.gemm.minTokens", Simd.WIDE ? 256 : 64);
+    static final int MIN_TOKENS = Integer.getInteger("jllm.gemm.minTokens", Simd.WIDE ? 256 : 192);
     /**
      * Dequantized weights kept per group of row tiles, in KiB: every token tile's activations are
      * read once per group instead of once per row tile. 512 tokens of 1024 activations are 2 MiB,

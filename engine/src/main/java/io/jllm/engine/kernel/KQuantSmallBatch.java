@@ -11,15 +11,15 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * K-quant matmuls for small and medium batches (4 to 255 tokens at 512 bits, 6 to 63 at 256 in
- * {@link KQuantSmallBatch256}: one decode token per running sequence, and the prefill chunks of
- * mixed steps): each weight block is dequantized once per call to floats {@code q*scale} (exact
- * small integers) and applied to groups of {@link #GROUP} tokens, where the per-token integer
- * kernels would decode the packed nibbles again for every token and the tile GEMM
- * ({@link KQuantGemm}) pays a per-call dequantization and interleave that only a few hundred
+ * K-quant matmuls for small and medium batches (4 to 255 tokens at 512 bits; at 256 bits
+ * {@link KQuantSmallBatch256}, 5 to 191 tokens: one decode token per running sequence, and the
+ * prefill chunks of mixed steps): each weight block is dequantized once per call to floats
+ * {@code q*scale} (exact small integers) and applied to groups of {@link #GROUP} tokens, where the
+ * per-token integer kernels would decode the packed nibbles again for every token and the tile
+ * GEMM ({@link KQuantGemm}) pays a per-call dequantization and interleave that only a few hundred
  * tokens amortize.
  *
- * <p>Here a vector's 16 lanes are the 16 canonical lanes of a block ({@link Q4KKernel},
+ * <p>Here (at 512 bits) a vector's 16 lanes are the 16 canonical lanes of a block ({@link Q4KKernel},
  * {@link Q6KKernel}): a block's 256 weights are laid out as 16 "steps" of 16 lanes, step {@code s}
  * holding one weight of every canonical lane, and the activations of each token in the same order
  * (a layout per weight type, since the two types' lanes differ). Sixteen fma per (row, token,
@@ -89,10 +89,12 @@ final class KQuantSmallBatch {
      * 0.86x (0.92x), 8 1.5-1.7x; rows of 2048-3072 weights gain more since passes keep each
      * block's activations in L1. At 256 bits ({@link KQuantSmallBatch256}, -XX:UseAVX=2): Q4_K
      * 5 tokens 0.69x, 6 0.96x, 7 1.13x, 8 1.26x; Q6_K 5 tokens 1.54x, 8 2.2x (its integer kernel
-     * is the slower one there). {@code jllm.smallBatch.minTokens} overrides it.
+     * is the slower one there); with the tokens across the lanes (fifteenth session) Q4_K 4
+     * tokens 1.02x, 5: 1.23x, 6: 1.53x; Q6_K 1.27x, 1.57x, 1.91x. {@code jllm.smallBatch.minTokens}
+     * overrides it.
      */
     private static volatile int minTokens = Math.max(1, Integer.getInteger("jllm.smallBatch.minTokens",
-            Simd.WIDE ? 4 : 6));
+            Simd.WIDE ? 4 : 5));
 
     /** The weight (within its block) at layout position {@code s*16 + lane}, Q4_K and Q6_K. */
     static final int[] Q4K_AT = layout(true);
@@ -129,11 +131,12 @@ final class KQuantSmallBatch {
          * The pass's vector scratch in one aligned array ({@link AlignedFloats}), each part starting a
          * cache line: from {@link KQuantSmallBatch#W0} the current block of the pass's rows
          * dequantized (row r at {@code r*256}: 16 steps of 16 lanes); from
-         * {@link KQuantSmallBatch#SUMS} one block's exact lane sums of a row triple (pair at 256
-         * bits), laid out as the accumulators; from {@link KQuantSmallBatch#MINS}, per row of the pass
-         * (Q4_K), the min of each lane's min term, {@code min_{L%8}}; from
-         * {@link KQuantSmallBatch#ACC} the lane accumulators, group g, row r of the pass, token t at
-         * {@code ((g*PASS_ROWS + r)*GROUP + t)*16}.
+         * {@link KQuantSmallBatch#SUMS} one block's exact lane sums of a row triple, laid out as the
+         * accumulators (at 256 bits one lane's sums of the pass's rows, then their d*dy and
+         * -(dmin*dy)); from {@link KQuantSmallBatch#MINS}, per row of the pass (Q4_K), the min of each
+         * lane's min term, {@code min_{L%8}}; from {@link KQuantSmallBatch#ACC} the lane accumulators,
+         * group g, row r of the pass, token t at {@code ((g*PASS_ROWS + r)*GROUP + t)*16} (at 256
+         * bits lane L at {@code ((g*PASS_ROWS + r)*16 + L)*GROUP + t}).
          */
         float[] buf = AlignedFloats.allocate(ACC - W0);
         /** Per row of the pass, of the current block: d and (Q4_K) dmin, at {@code [2r]} and {@code [2r + 1]}. */
@@ -208,24 +211,25 @@ final class KQuantSmallBatch {
 
     /**
      * The quants of every token as floats in both weight types' layouts, in {@link Activations#smallBatch}:
-     * Q4_K's at {@link Activations#YT_PAD}, Q6_K's after the whole padded batch; within each, position
-     * {@code (((g*blocks + b)*16 + s)*GROUP + t)*16 + lane} for token {@code g*GROUP + t}, so one
-     * step of a group's tokens is 8 consecutive vectors. Padding tokens repeat the last real one
+     * Q4_K's at {@link Activations#YT_PAD}, Q6_K's after the whole padded batch; at 512 bits within
+     * each, position {@code (((g*blocks + b)*16 + s)*GROUP + t)*16 + lane} for token
+     * {@code g*GROUP + t}, so one step of a group's tokens is 8 consecutive vectors; at 256 bits the
+     * tokens side by side instead ({@link #layoutTokenLanes}). Padding tokens repeat the last real one
      * (any finite values do: their results are never stored).
      */
     static void layoutActivations(Activations a, int tokens, int cols) {
         int blocks = cols / 256;
         int q6 = paddedTokens(tokens) * cols;
+        if (!Simd.WIDE) {
+            layoutTokenLanes(a, tokens, cols, q6);
+            return;
+        }
         float[] yT = a.smallBatch(2 * q6);
         for (int g = 0; g < paddedTokens(tokens) / GROUP; g++) {
             for (int t = 0; t < GROUP; t++) {
                 int token = Math.min(g * GROUP + t, tokens - 1);
                 for (int b = 0; b < blocks; b++) {
-                    if (Simd.WIDE) {
-                        layoutBlock(a.qs, token * cols + b * 256, yT, Activations.YT_PAD + (g * blocks + b) * GROUP_BLOCK + t * 16, q6);
-                    } else {
-                        layoutBlockTable(a.qs, token * cols + b * 256, yT, Activations.YT_PAD + (g * blocks + b) * GROUP_BLOCK + t * 16, q6);
-                    }
+                    layoutBlock(a.qs, token * cols + b * 256, yT, Activations.YT_PAD + (g * blocks + b) * GROUP_BLOCK + t * 16, q6);
                 }
             }
         }
@@ -261,17 +265,42 @@ final class KQuantSmallBatch {
     }
 
     /**
-     * {@link #layoutBlock} element by element from the tables, where 512-bit vectors are not native
-     * (a small share of a step: 2 x 256 copies per token and block against 8 x 256 x rows fma).
+     * {@link #layoutActivations} for {@link KQuantSmallBatch256#tokenLanes}: position
+     * {@code ((g*blocks + b)*256 + s*16 + lane)*GROUP + t} for token {@code g*GROUP + t} (the group's
+     * tokens side by side), Q6_K's {@code q6} further on; after both, from {@code extra} (see
+     * {@link #tokenLaneExtra}), each (group, block)'s 8 Q8_K scales {@code dy}, then its Q4_K
+     * min-term sums, lane by lane with the tokens side by side. Padding tokens repeat the last real one.
      */
-    private static void layoutBlockTable(byte[] qs, int src, float[] yT, int dst, int q6) {
-        for (int s = 0; s < 16; s++) {
-            int out = dst + s * GROUP * 16;
-            for (int lane = 0; lane < 16; lane++) {
-                yT[out + lane] = qs[src + Q4K_AT[s * 16 + lane]];
-                yT[q6 + out + lane] = qs[src + Q6K_AT[s * 16 + lane]];
+    private static void layoutTokenLanes(Activations a, int tokens, int cols, int q6) {
+        int blocks = cols / 256;
+        int groups = paddedTokens(tokens) / GROUP;
+        int extra = tokenLaneExtra(q6);
+        float[] yT = a.smallBatch(extra - Activations.YT_PAD + groups * blocks * GROUP * 17);
+        int sums = extra + groups * blocks * GROUP;
+        for (int g = 0; g < groups; g++) {
+            for (int t = 0; t < GROUP; t++) {
+                int token = Math.min(g * GROUP + t, tokens - 1);
+                for (int b = 0; b < blocks; b++) {
+                    int src = token * cols + b * 256;
+                    int gb = g * blocks + b;
+                    int dst = Activations.YT_PAD + gb * GROUP_BLOCK + t;
+                    for (int p = 0; p < 256; p++) {
+                        yT[dst + p * GROUP] = a.qs[src + Q4K_AT[p]];
+                        yT[q6 + dst + p * GROUP] = a.qs[src + Q6K_AT[p]];
+                    }
+                    int k = token * blocks + b;
+                    yT[extra + gb * GROUP + t] = a.scales[k];
+                    for (int lane = 0; lane < 16; lane++) {
+                        yT[sums + (gb * 16 + lane) * GROUP + t] = a.ksums[k * 16 + lane];
+                    }
+                }
             }
         }
+    }
+
+    /** Where {@link #layoutTokenLanes} puts the scales and sums, for {@code q6} floats per layout. */
+    static int tokenLaneExtra(int q6) {
+        return Activations.YT_PAD + 2 * q6;
     }
 
     static void q4k(WeightTensor w, int r0, int r1, Activations a, float[] y, int stride) {
@@ -285,7 +314,7 @@ final class KQuantSmallBatch {
     /**
      * The passes over the rows, at either width ({@link Simd#WIDE} is a constant to C2, so each
      * width compiles to its own kernels): the 512-bit kernels here take rows in triples, the
-     * 256-bit ones ({@link KQuantSmallBatch256}) in pairs.
+     * 256-bit one ({@link KQuantSmallBatch256}) all of a pass's rows at once.
      */
     private static void run(WeightTensor w, int r0, int r1, Activations a, float[] y, int stride, boolean q4k) {
         int cols = w.cols();
@@ -297,30 +326,30 @@ final class KQuantSmallBatch {
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
         long blockBytes = q4k ? Q4KKernel.BLOCK_BYTES : Q6KKernel.BLOCK_BYTES;
-        int yOff = Activations.YT_PAD + (q4k ? 0 : paddedTokens(tokens) * cols);
-        int unit = Simd.WIDE ? ROWS : KQuantSmallBatch256.ROWS;
+        int q6 = paddedTokens(tokens) * cols;
+        int yOff = Activations.YT_PAD + (q4k ? 0 : q6);
         for (int row = r0; row < r1; row += PASS_ROWS) {
-            // past the last row the last triple (pair) repeats it: computed again, stored once
+            // past the last row the last triple (at 256 bits: row) repeats it: computed again, stored once
             int last = Math.min(row + PASS_ROWS, r1) - 1;
-            int units = (last - row) / unit + 1;
+            int triples = (last - row) / ROWS + 1;
             java.util.Arrays.fill(scratch.buf, ACC, ACC + groups * PASS_ROWS * GROUP * 16, 0f);
             for (int b = 0; b < blocks; b++) {
                 // the pass's rows of block b, the last repeated past it; one call per block, so
                 // that the kernel's constants are set up once for all rows
                 long first = row * rowBytes + b * blockBytes;
                 if (Simd.WIDE && q4k) {
-                    dequantizeQ4K(data, first, rowBytes, units * unit, last - row, scratch);
+                    dequantizeQ4K(data, first, rowBytes, triples * ROWS, last - row, scratch);
                 } else if (Simd.WIDE) {
-                    dequantizeQ6K(data, first, rowBytes, units * unit, last - row, scratch);
+                    dequantizeQ6K(data, first, rowBytes, triples * ROWS, last - row, scratch);
                 } else if (q4k) {
-                    KQuantSmallBatch256.dequantizeQ4K(data, first, rowBytes, units * unit, last - row, scratch);
+                    KQuantSmallBatch256.dequantizeQ4K(data, first, rowBytes, PASS_ROWS, last - row, scratch);
                 } else {
-                    KQuantSmallBatch256.dequantizeQ6K(data, first, rowBytes, units * unit, last - row, scratch);
+                    KQuantSmallBatch256.dequantizeQ6K(data, first, rowBytes, PASS_ROWS, last - row, scratch);
                 }
                 if (Simd.WIDE) {
-                    block(b, groups, units, blocks, scratch, q4k, a, yOff, tokens);
+                    block(b, groups, triples, blocks, scratch, q4k, a, yOff, tokens);
                 } else {
-                    KQuantSmallBatch256.block(b, groups, units, blocks, scratch, q4k, a, yOff, tokens);
+                    KQuantSmallBatch256.tokenLanes(b, groups, blocks, scratch, q4k, a, yOff, tokenLaneExtra(q6));
                 }
             }
             for (int g = 0; g < groups; g++) {
@@ -330,7 +359,7 @@ final class KQuantSmallBatch {
                     if (Simd.WIDE) {
                         storeTrees(scratch.buf, ACC + off, scratch.out, real, y, g * GROUP * stride + row + r, stride);
                     } else {
-                        KQuantSmallBatch256.storeTrees(scratch.buf, ACC + off, scratch.out, real, y,
+                        KQuantSmallBatch256.storeTokenLaneTrees(scratch.buf, ACC + off, scratch.out, real, y,
                                 g * GROUP * stride + row + r, stride);
                     }
                 }

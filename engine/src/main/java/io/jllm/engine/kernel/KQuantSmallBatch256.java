@@ -8,27 +8,30 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link KQuantSmallBatch} at 256 bits, for AVX2 machines: the same dequantized-weight layout
- * (16 steps of the block's 16 canonical lanes), the same activation layout and the same canonical
- * fold and tree, so the same bits as the reference; each step's 16 lanes are two 8-lane vectors.
+ * {@link KQuantSmallBatch} at 256 bits, for AVX2 machines: the same dequantized weights (16 steps
+ * of a block's 16 canonical lanes, exact small integers), the same canonical fold and tree, so the
+ * same bits as the reference, but a group's 8 tokens lie across the vector lanes
+ * ({@link #tokenLanes}) instead of a block's canonical lanes.
  *
- * <p>AVX2 has 16 vector registers, so a register block is one row x a group's 8 tokens of one
- * 8-lane half (8 lane-sum registers; the activations are fma memory operands), where the 512-bit
- * kernel's 3 rows x 8 tokens take 28 of AVX-512's 32; the fold takes two rows at a time. A pass takes
- * {@link KQuantSmallBatch#PASS_ROWS} rows block by block, as there, so a block's weights and
- * activations stay in L1 for every row pair.
+ * <p>AVX2 has 16 vector registers. With a block's lanes across the vector, a register block was
+ * one row x 8 tokens, every fma loading its activation (9 loads per 8 fma; two rows x 4 tokens,
+ * which would share loads, made C2 spill). With the tokens across the vector, one activation load
+ * serves 12 rows whose weights are broadcast from memory (13 loads per 12 fma, but a broadcast is
+ * a cheap load): a probe of the two loop shapes ran 1.4 and 2.2 fma per cycle, and the kernel went
+ * from 42 to 33 calibration cycles per Q4_K block and token at 8 tokens (bench/KERNELS.md).
  */
 final class KQuantSmallBatch256 {
     private static final VectorSpecies<Float> FS = Simd.F256;
     private static final VectorSpecies<Integer> IS = Simd.I256;
     private static final int GROUP = KQuantSmallBatch.GROUP;
-    /** Rows per fold. */
-    static final int ROWS = 2;
     private static final int PASS_ROWS = KQuantSmallBatch.PASS_ROWS;
     private static final int SUMS = KQuantSmallBatch.SUMS;
     private static final int MINS = KQuantSmallBatch.MINS;
     private static final int ACC = KQuantSmallBatch.ACC;
     private static final int GROUP_BLOCK = KQuantSmallBatch.GROUP_BLOCK;
+    /** Where {@link #tokenLanes} keeps, per row of the pass, d*dy and -(dmin*dy) of the group's tokens (in the sums' room). */
+    private static final int DD = SUMS + PASS_ROWS * GROUP;
+    private static final int ND = DD + PASS_ROWS * GROUP;
 
     /** Per lane j: 8*(j%4), the byte of an int a Q4_K min comes from. */
     private static final IntVector QUARTER_SHIFT = IntVector.fromArray(IS, new int[] {0, 8, 16, 24, 0, 8, 16, 24}, 0);
@@ -46,137 +49,111 @@ final class KQuantSmallBatch256 {
     }
 
     /**
-     * Block {@code b} of every row pair of the pass times the tokens of every group into the lane
-     * accumulators of {@link KQuantSmallBatch.Scratch}: per (group, pair) the lane sums, then the
-     * canonical fold.
+     * Block {@code b} of the pass's {@link KQuantSmallBatch#PASS_ROWS} rows (dequantized at
+     * {@link KQuantSmallBatch#W0}, row r at {@code r*256}, position {@code s*16 + lane}) times every
+     * group's tokens, with the tokens across the vector lanes:
+     * per canonical lane, 16 steps of one activation load (the group's 8 tokens at one position) and
+     * 12 weights broadcast from memory into 12 fma, one per row, leaving each row's exact lane sum for
+     * all 8 tokens in one register. The sums then go through memory into the canonical fold, one row
+     * at a time: {@code acc = fma(d*dy, S, acc)} and (Q4_K) {@code acc = fma(-(dmin*dy), min*bsum,
+     * acc)}, with {@code dy} and the block sums as vectors over the tokens; every (row, lane) of a
+     * group is one 8-token vector of accumulators ({@link #storeTokenLaneTrees}).
      */
-    static void block(int b, int groups, int pairs, int blocks, KQuantSmallBatch.Scratch scratch, boolean q4k,
-            Activations a, int yBase, int tokens) {
-        for (int gp = 0; gp < groups * pairs; gp++) {
-            int g = gp / pairs;
-            int pair = gp - g * pairs;
-            int at = yBase + (g * blocks + b) * GROUP_BLOCK;
-            sums(scratch.buf, KQuantSmallBatch.W0 + pair * ROWS * 256, a.smallBatch, at, scratch.buf, SUMS);
-            sums(scratch.buf, KQuantSmallBatch.W0 + pair * ROWS * 256 + 256, a.smallBatch, at, scratch.buf,
-                    SUMS + GROUP * 16);
-            fold(scratch, q4k, a, b, blocks, pair, g, tokens);
-        }
-    }
-
-    /**
-     * One block's exact lane sums of one row (dequantized at {@code wOff}) and a group's 8 tokens
-     * (activations at {@code yOff}) into {@code sums} from {@code so}: per 8-lane half, 16 steps of
-     * one weight load and 8 fma, each reading its activation straight from memory. With 8 lane-sum
-     * registers C2 can unroll the step loop without spilling; 2 rows x 4 tokens sharing the
-     * activation loads (11 registers) spilled half its sums once unrolled.
-     */
-    private static void sums(float[] wq, int wOff, float[] yT, int yOff, float[] sums, int so) {
-        for (int half = 0; half < 16; half += 8) {
-            FloatVector zero = FloatVector.zero(FS);
-            FloatVector p0 = zero;
-            FloatVector p1 = zero;
-            FloatVector p2 = zero;
-            FloatVector p3 = zero;
-            FloatVector p4 = zero;
-            FloatVector p5 = zero;
-            FloatVector p6 = zero;
-            FloatVector p7 = zero;
-            for (int s = 0; s < 16; s++) {
-                FloatVector u = FloatVector.fromArray(FS, wq, wOff + s * 16 + half);
-                int at = yOff + s * GROUP * 16 + half;
-                p0 = u.fma(FloatVector.fromArray(FS, yT, at), p0);
-                p1 = u.fma(FloatVector.fromArray(FS, yT, at + 16), p1);
-                p2 = u.fma(FloatVector.fromArray(FS, yT, at + 32), p2);
-                p3 = u.fma(FloatVector.fromArray(FS, yT, at + 48), p3);
-                p4 = u.fma(FloatVector.fromArray(FS, yT, at + 64), p4);
-                p5 = u.fma(FloatVector.fromArray(FS, yT, at + 80), p5);
-                p6 = u.fma(FloatVector.fromArray(FS, yT, at + 96), p6);
-                p7 = u.fma(FloatVector.fromArray(FS, yT, at + 112), p7);
-            }
-            int o = so + half;
-            p0.intoArray(sums, o);
-            p1.intoArray(sums, o + 16);
-            p2.intoArray(sums, o + 32);
-            p3.intoArray(sums, o + 48);
-            p4.intoArray(sums, o + 64);
-            p5.intoArray(sums, o + 80);
-            p6.intoArray(sums, o + 96);
-            p7.intoArray(sums, o + 112);
-        }
-    }
-
-    /**
-     * The canonical fold of block {@code b} for the pair's two rows and group {@code g}'s tokens,
-     * lane by lane as {@link KQuantSmallBatch}'s: {@code acc = fma(d*dy, S, acc)}, then (Q4_K)
-     * {@code acc = fma(-(dmin*dy), min*bsum, acc)}.
-     */
-    private static void fold(KQuantSmallBatch.Scratch scratch, boolean q4k, Activations a, int b, int blocks,
-            int pair, int g, int tokens) {
-        float[] sums = scratch.buf;
-        float[] acc = scratch.buf;
-        float[] dy = a.scales;
-        float[] ks = a.ksums;
+    static void tokenLanes(int b, int groups, int blocks, KQuantSmallBatch.Scratch scratch, boolean q4k,
+            Activations a, int yBase, int extra) {
+        float[] w = scratch.buf;
+        float[] yT = a.smallBatch;
         float[] sc = scratch.scales;
-        int t0 = g * GROUP;
-        int rb = ROWS * pair;
-        FloatVector d0 = FloatVector.broadcast(FS, sc[2 * rb]);
-        FloatVector d1 = FloatVector.broadcast(FS, sc[2 * (rb + 1)]);
-        int a0 = ACC + (g * PASS_ROWS + rb) * GROUP * 16;
-        int a1 = a0 + GROUP * 16;
-        if (q4k) {
-            // -(dmin*dy) as (-dmin)*dy: rounding to nearest is symmetric, so the same bits
-            FloatVector n0 = FloatVector.broadcast(FS, -sc[2 * rb + 1]);
-            FloatVector n1 = FloatVector.broadcast(FS, -sc[2 * (rb + 1) + 1]);
-            for (int t = 0; t < GROUP; t++) {
-                int k = Math.min(t0 + t, tokens - 1) * blocks + b;
-                FloatVector y = FloatVector.broadcast(FS, dy[k]);
-                FloatVector dy0 = d0.mul(y);
-                FloatVector dy1 = d1.mul(y);
-                FloatVector ny0 = n0.mul(y);
-                FloatVector ny1 = n1.mul(y);
-                for (int half = 0; half < 16; half += 8) {
-                    FloatVector bsum = FloatVector.fromArray(FS, ks, k * 16 + half);
-                    int i = t * 16 + half;
-                    FloatVector v = FloatVector.fromArray(FS, sums, SUMS + i)
-                            .fma(dy0, FloatVector.fromArray(FS, acc, a0 + i));
-                    bsum.mul(FloatVector.fromArray(FS, scratch.buf, MINS + rb * 16 + half)).fma(ny0, v)
-                            .intoArray(acc, a0 + i);
-                    v = FloatVector.fromArray(FS, sums, SUMS + GROUP * 16 + i)
-                            .fma(dy1, FloatVector.fromArray(FS, acc, a1 + i));
-                    bsum.mul(FloatVector.fromArray(FS, scratch.buf, MINS + (rb + 1) * 16 + half)).fma(ny1, v)
-                            .intoArray(acc, a1 + i);
-                }
+        for (int g = 0; g < groups; g++) {
+            int gb = g * blocks + b;
+            // d*dy and -(dmin*dy) per row for the group's tokens: rounded as the reference's scalars
+            FloatVector dy = FloatVector.fromArray(FS, yT, extra + gb * GROUP);
+            for (int r = 0; r < PASS_ROWS; r++) {
+                dy.mul(sc[2 * r]).intoArray(w, DD + r * GROUP);
+                // -(dmin*dy) as (-dmin)*dy: rounding to nearest is symmetric, so the same bits
+                dy.mul(-sc[2 * r + 1]).intoArray(w, ND + r * GROUP);
             }
-        } else {
-            for (int t = 0; t < GROUP; t++) {
-                FloatVector y = FloatVector.broadcast(FS, dy[Math.min(t0 + t, tokens - 1) * blocks + b]);
-                FloatVector dy0 = d0.mul(y);
-                FloatVector dy1 = d1.mul(y);
-                for (int half = 0; half < 16; half += 8) {
-                    int i = t * 16 + half;
-                    FloatVector.fromArray(FS, sums, SUMS + i).fma(dy0, FloatVector.fromArray(FS, acc, a0 + i))
-                            .intoArray(acc, a0 + i);
-                    FloatVector.fromArray(FS, sums, SUMS + GROUP * 16 + i)
-                            .fma(dy1, FloatVector.fromArray(FS, acc, a1 + i)).intoArray(acc, a1 + i);
+            int yOff = yBase + gb * GROUP_BLOCK;
+            int bsums = extra + groups * blocks * GROUP + gb * 16 * GROUP;
+            int acc = ACC + g * PASS_ROWS * GROUP * 16;
+            for (int lane = 0; lane < 16; lane++) {
+                FloatVector zero = FloatVector.zero(FS);
+                FloatVector p0 = zero;
+                FloatVector p1 = zero;
+                FloatVector p2 = zero;
+                FloatVector p3 = zero;
+                FloatVector p4 = zero;
+                FloatVector p5 = zero;
+                FloatVector p6 = zero;
+                FloatVector p7 = zero;
+                FloatVector p8 = zero;
+                FloatVector p9 = zero;
+                FloatVector p10 = zero;
+                FloatVector p11 = zero;
+                for (int s = 0; s < 16; s++) {
+                    FloatVector x = FloatVector.fromArray(FS, yT, yOff + (s * 16 + lane) * GROUP);
+                    int o = KQuantSmallBatch.W0 + s * 16 + lane;
+                    p0 = FloatVector.broadcast(FS, w[o]).fma(x, p0);
+                    p1 = FloatVector.broadcast(FS, w[o + 256]).fma(x, p1);
+                    p2 = FloatVector.broadcast(FS, w[o + 512]).fma(x, p2);
+                    p3 = FloatVector.broadcast(FS, w[o + 768]).fma(x, p3);
+                    p4 = FloatVector.broadcast(FS, w[o + 1024]).fma(x, p4);
+                    p5 = FloatVector.broadcast(FS, w[o + 1280]).fma(x, p5);
+                    p6 = FloatVector.broadcast(FS, w[o + 1536]).fma(x, p6);
+                    p7 = FloatVector.broadcast(FS, w[o + 1792]).fma(x, p7);
+                    p8 = FloatVector.broadcast(FS, w[o + 2048]).fma(x, p8);
+                    p9 = FloatVector.broadcast(FS, w[o + 2304]).fma(x, p9);
+                    p10 = FloatVector.broadcast(FS, w[o + 2560]).fma(x, p10);
+                    p11 = FloatVector.broadcast(FS, w[o + 2816]).fma(x, p11);
+                }
+                p0.intoArray(w, SUMS + 0);
+                p1.intoArray(w, SUMS + 8);
+                p2.intoArray(w, SUMS + 16);
+                p3.intoArray(w, SUMS + 24);
+                p4.intoArray(w, SUMS + 32);
+                p5.intoArray(w, SUMS + 40);
+                p6.intoArray(w, SUMS + 48);
+                p7.intoArray(w, SUMS + 56);
+                p8.intoArray(w, SUMS + 64);
+                p9.intoArray(w, SUMS + 72);
+                p10.intoArray(w, SUMS + 80);
+                p11.intoArray(w, SUMS + 88);
+                if (q4k) {
+                    FloatVector bsum = FloatVector.fromArray(FS, yT, bsums + lane * GROUP);
+                    for (int r = 0; r < PASS_ROWS; r++) {
+                        int i = acc + (r * 16 + lane) * GROUP;
+                        FloatVector v = FloatVector.fromArray(FS, w, SUMS + r * GROUP)
+                                .fma(FloatVector.fromArray(FS, w, DD + r * GROUP), FloatVector.fromArray(FS, w, i));
+                        bsum.mul(w[MINS + r * 16 + lane]).fma(FloatVector.fromArray(FS, w, ND + r * GROUP), v)
+                                .intoArray(w, i);
+                    }
+                } else {
+                    for (int r = 0; r < PASS_ROWS; r++) {
+                        int i = acc + (r * 16 + lane) * GROUP;
+                        FloatVector.fromArray(FS, w, SUMS + r * GROUP)
+                                .fma(FloatVector.fromArray(FS, w, DD + r * GROUP), FloatVector.fromArray(FS, w, i))
+                                .intoArray(w, i);
+                    }
                 }
             }
         }
     }
 
     /**
-     * {@link Simd#tree16} of each token's 16 accumulated lanes into {@code y[at + t*stride]} for the
-     * {@code real} tokens: the halves added lane by lane (the tree's first level), then its last
-     * three levels lane-wise. All trees are made; only the copy-out stops at {@code real} (a
-     * branch on a partial group would cost a deoptimization, see {@link KQuantSmallBatch}).
+     * {@link Simd#tree16} of one row's 16 lane accumulators of a group ({@link #tokenLanes}: lane
+     * {@code L}'s 8 tokens at {@code off + 8L}), all 8 tokens at once, into
+     * {@code y[at + t*stride]} for the {@code real} tokens.
      */
-    static void storeTrees(float[] acc, int off, float[] out, int real, float[] y, int at, int stride) {
-        for (int t = 0; t < GROUP; t++) {
-            FloatVector h = FloatVector.fromArray(FS, acc, off + 16 * t)
-                    .add(FloatVector.fromArray(FS, acc, off + 16 * t + 8));
-            h = h.add(h.rearrange(Simd.XOR4_256));
-            h = h.add(h.rearrange(Simd.XOR2_256));
-            out[t] = h.add(h.rearrange(Simd.XOR1_256)).lane(0);
-        }
+    static void storeTokenLaneTrees(float[] acc, int off, float[] out, int real, float[] y, int at, int stride) {
+        FloatVector h0 = FloatVector.fromArray(FS, acc, off).add(FloatVector.fromArray(FS, acc, off + 64));
+        FloatVector h1 = FloatVector.fromArray(FS, acc, off + 8).add(FloatVector.fromArray(FS, acc, off + 72));
+        FloatVector h2 = FloatVector.fromArray(FS, acc, off + 16).add(FloatVector.fromArray(FS, acc, off + 80));
+        FloatVector h3 = FloatVector.fromArray(FS, acc, off + 24).add(FloatVector.fromArray(FS, acc, off + 88));
+        FloatVector h4 = FloatVector.fromArray(FS, acc, off + 32).add(FloatVector.fromArray(FS, acc, off + 96));
+        FloatVector h5 = FloatVector.fromArray(FS, acc, off + 40).add(FloatVector.fromArray(FS, acc, off + 104));
+        FloatVector h6 = FloatVector.fromArray(FS, acc, off + 48).add(FloatVector.fromArray(FS, acc, off + 112));
+        FloatVector h7 = FloatVector.fromArray(FS, acc, off + 56).add(FloatVector.fromArray(FS, acc, off + 120));
+        h0.add(h4).add(h2.add(h6)).add(h1.add(h5).add(h3.add(h7))).intoArray(out, 0);
         for (int t = 0; t < real; t++) {
             y[at + t * stride] = out[t];
         }

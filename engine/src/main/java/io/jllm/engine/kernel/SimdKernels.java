@@ -63,7 +63,7 @@ public final class SimdKernels implements KernelSet {
 
     /**
      * The smallest K-quant batch that takes the small-batch kernel instead of running token by
-     * token (default 4 at 512 bits, 6 at 256; {@code -Djllm.smallBatch.minTokens}); returns the
+     * token (default 4 at 512 bits, 5 at 256; {@code -Djllm.smallBatch.minTokens}); returns the
      * previous value. For benchmarks that compare both paths in one JVM: set it between forward
      * passes, never during one (the quantizer and the kernels must agree on it).
      */

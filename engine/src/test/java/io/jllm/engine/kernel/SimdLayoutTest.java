@@ -29,7 +29,8 @@ class SimdLayoutTest {
 
     @Test
     void smallBatchLayoutsFollowTheirTables() {
-        // 512 bits: the vector layout code; 256 bits: the element-by-element copy from the tables
+        // 512 bits: the vector layout code, a step's 16 lanes side by side; 256 bits: the group's
+        // tokens side by side, then each (group, block)'s scales and min-term sums likewise
         int tokens = 11;
         int cols = 768;
         assumeTrue(KQuantSmallBatch.suits(tokens), "batch of 11 takes the small-batch path");
@@ -45,12 +46,25 @@ class SimdLayoutTest {
             for (int b = 0; b < blocks; b++) {
                 for (int s = 0; s < 16; s++) {
                     for (int lane = 0; lane < 16; lane++) {
-                        int at = Activations.YT_PAD + (((g * blocks + b) * 16 + s) * group + t) * 16 + lane;
+                        int at = Activations.YT_PAD + (Simd.WIDE
+                                ? (((g * blocks + b) * 16 + s) * group + t) * 16 + lane
+                                : ((g * blocks + b) * 256 + s * 16 + lane) * group + t);
                         int src = real * cols + b * 256;
                         String where = "token " + token + " block " + b + " step " + s + " lane " + lane;
                         assertEquals(a.qs[src + KQuantSmallBatch.Q4K_AT[s * 16 + lane]], a.smallBatch[at], "Q4_K " + where);
                         assertEquals(a.qs[src + KQuantSmallBatch.Q6K_AT[s * 16 + lane]], a.smallBatch[q6 + at],
                                 "Q6_K " + where);
+                    }
+                }
+                if (!Simd.WIDE) {
+                    int extra = KQuantSmallBatch.tokenLaneExtra(q6);
+                    int gb = g * blocks + b;
+                    int k = real * blocks + b;
+                    assertEquals(a.scales[k], a.smallBatch[extra + gb * group + t], "dy, token " + token + " block " + b);
+                    for (int lane = 0; lane < 16; lane++) {
+                        int sums = extra + padded / group * blocks * group;
+                        assertEquals(a.ksums[k * 16 + lane], a.smallBatch[sums + (gb * 16 + lane) * group + t],
+                                "min-term sum, token " + token + " block " + b + " lane " + lane);
                     }
                 }
             }
