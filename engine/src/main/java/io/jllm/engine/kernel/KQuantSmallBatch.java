@@ -143,8 +143,6 @@ final class KQuantSmallBatch {
         final float[] scales = new float[2 * PASS_ROWS];
         /** Two tokens' sums on their way out of a vector (0-15), then the group's sums (16 ..). */
         final float[] out = new float[16 + GROUP];
-        /** One row's eight Q4_K sub-block scales as floats, on their way to broadcasts (256 bits). */
-        final float[] rowScales = new float[8];
 
         void ensure(int groups) {
             int floats = ACC - W0 + groups * PASS_ROWS * GROUP * 16;

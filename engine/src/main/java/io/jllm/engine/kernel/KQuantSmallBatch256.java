@@ -29,10 +29,7 @@ final class KQuantSmallBatch256 {
     private static final int MINS = KQuantSmallBatch.MINS;
     private static final int ACC = KQuantSmallBatch.ACC;
     private static final int GROUP_BLOCK = KQuantSmallBatch.GROUP_BLOCK;
-    /**
-     * Where {@link #tokenLanes} keeps, per row of the pass, d*dy and -(dmin*dy) of the group's
-     * tokens (in the sums' room).
-     */
+    /** Where {@link #tokenLanes} keeps, per row of the pass, d*dy and -(dmin*dy) of the group's tokens (in the sums' room). */
     private static final int DD = SUMS + PASS_ROWS * GROUP;
     private static final int ND = DD + PASS_ROWS * GROUP;
 
@@ -46,6 +43,7 @@ final class KQuantSmallBatch256 {
      */
     private static final IntVector Q6_SCALE_LO = IntVector.fromArray(IS, new int[] {24, 24, 24, 24, 16, 16, 16, 16}, 0);
     private static final IntVector Q6_SCALE_HI = IntVector.fromArray(IS, new int[] {8, 8, 8, 8, 0, 0, 0, 0}, 0);
+    private static final int MAGIC = KQuantSmallBatch.MAGIC;
 
     private KQuantSmallBatch256() {
     }
@@ -163,110 +161,54 @@ final class KQuantSmallBatch256 {
 
     /**
      * Block {@code first} of the pass's rows (row r's at {@code first + min(r, last)*rowBytes}) into
-     * row r of the layout, as {@link KQuantSmallBatch}'s: a chunk pair's 64 nibble bytes as two
-     * 8-int vectors (int j of the pair's 16 holds canonical lane j's four bytes); lanes 0-7 of a step
-     * share one 6-bit scale and lanes 8-15 another. The eight scales are converted to floats as one
-     * vector per row and broadcast from memory; each weight is its nibble converted and multiplied
-     * by its scale (exact). Written out: with a loop over the quarters C2 kept their scalar
-     * scale arithmetic and spills in the loop (perf: a third of the samples on scalar code).
+     * row r of the layout, as {@link KQuantSmallBatch}'s: a chunk pair's
+     * 64 nibble bytes as two 8-int vectors (int j of the pair's 16 holds canonical lane j's four
+     * bytes); lanes 0-7 of a step share one 6-bit scale and lanes 8-15 another.
      */
     static void dequantizeQ4K(MemorySegment w, long first, long rowBytes, int rows, int last,
             KQuantSmallBatch.Scratch scratch) {
-        float[] out = scratch.buf;
-        float[] sc = scratch.rowScales;
         for (int r = 0; r < rows; r++) {
             long blk = first + Math.min(r, last) * rowBytes;
+            float[] out = scratch.buf;
             long lo8 = w.get(Simd.LONG_LE, blk + Q4KKernel.SCALES);
             int hi4 = w.get(Simd.INT_LE, blk + Q4KKernel.SCALES + 8);
-            long scales = Q4KKernel.packedScales(lo8, hi4);
+            long sc = Q4KKernel.packedScales(lo8, hi4);
             long mn = Q4KKernel.packedMins(lo8, hi4);
             scratch.scales[2 * r] = Bytes.f16(w, blk + Q4KKernel.D);
             scratch.scales[2 * r + 1] = Bytes.f16(w, blk + Q4KKernel.DMIN);
             FloatVector mins = (FloatVector) IntVector.broadcast(IS, (int) mn).blend((int) (mn >>> 32), UPPER_MINS)
                     .lanewise(VectorOperators.LSHR, QUARTER_SHIFT).and(0xFF).convert(VectorOperators.I2F, 0);
-            mins.intoArray(out, MINS + r * 16);
-            mins.intoArray(out, MINS + r * 16 + 8);
-            ((FloatVector) IntVector.broadcast(IS, (int) scales).blend((int) (scales >>> 32), UPPER_MINS)
-                    .lanewise(VectorOperators.LSHR, QUARTER_SHIFT).and(0xFF).convert(VectorOperators.I2F, 0))
-                    .intoArray(sc, 0);
-            // quarter h: sub-blocks 2h (low nibbles, steps 8*(h/2) + k) and 2h + 1 (high, + 4 + k),
-            // lanes 8*(h%2) .. + 7; step s at 16 floats each
-            int o = KQuantSmallBatch.W0 + r * 256;
-            IntVector x;
-            FloatVector s0;
-            FloatVector s1;
-            x = IntVector.fromMemorySegment(IS, w, blk + Q4KKernel.QS, Simd.LE);
-            s0 = FloatVector.broadcast(FS, sc[0]);
-            s1 = FloatVector.broadcast(FS, sc[1]);
-            ((FloatVector) x.and(0xF).convert(VectorOperators.I2F, 0)).mul(s0).intoArray(out, o);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 8).and(0xF).convert(VectorOperators.I2F, 0)).mul(s0)
-                    .intoArray(out, o + 16);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 16).and(0xF).convert(VectorOperators.I2F, 0)).mul(s0)
-                    .intoArray(out, o + 32);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 24).and(0xF).convert(VectorOperators.I2F, 0)).mul(s0)
-                    .intoArray(out, o + 48);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).mul(s1)
-                    .intoArray(out, o + 64);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 12).and(0xF).convert(VectorOperators.I2F, 0)).mul(s1)
-                    .intoArray(out, o + 80);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 20).and(0xF).convert(VectorOperators.I2F, 0)).mul(s1)
-                    .intoArray(out, o + 96);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s1)
-                    .intoArray(out, o + 112);
-            x = IntVector.fromMemorySegment(IS, w, blk + Q4KKernel.QS + 32, Simd.LE);
-            s0 = FloatVector.broadcast(FS, sc[2]);
-            s1 = FloatVector.broadcast(FS, sc[3]);
-            ((FloatVector) x.and(0xF).convert(VectorOperators.I2F, 0)).mul(s0).intoArray(out, o + 8);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 8).and(0xF).convert(VectorOperators.I2F, 0)).mul(s0)
-                    .intoArray(out, o + 8 + 16);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 16).and(0xF).convert(VectorOperators.I2F, 0)).mul(s0)
-                    .intoArray(out, o + 8 + 32);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 24).and(0xF).convert(VectorOperators.I2F, 0)).mul(s0)
-                    .intoArray(out, o + 8 + 48);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).mul(s1)
-                    .intoArray(out, o + 8 + 64);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 12).and(0xF).convert(VectorOperators.I2F, 0)).mul(s1)
-                    .intoArray(out, o + 8 + 80);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 20).and(0xF).convert(VectorOperators.I2F, 0)).mul(s1)
-                    .intoArray(out, o + 8 + 96);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s1)
-                    .intoArray(out, o + 8 + 112);
-            x = IntVector.fromMemorySegment(IS, w, blk + Q4KKernel.QS + 64, Simd.LE);
-            s0 = FloatVector.broadcast(FS, sc[4]);
-            s1 = FloatVector.broadcast(FS, sc[5]);
-            ((FloatVector) x.and(0xF).convert(VectorOperators.I2F, 0)).mul(s0).intoArray(out, o + 128);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 8).and(0xF).convert(VectorOperators.I2F, 0)).mul(s0)
-                    .intoArray(out, o + 128 + 16);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 16).and(0xF).convert(VectorOperators.I2F, 0)).mul(s0)
-                    .intoArray(out, o + 128 + 32);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 24).and(0xF).convert(VectorOperators.I2F, 0)).mul(s0)
-                    .intoArray(out, o + 128 + 48);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).mul(s1)
-                    .intoArray(out, o + 128 + 64);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 12).and(0xF).convert(VectorOperators.I2F, 0)).mul(s1)
-                    .intoArray(out, o + 128 + 80);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 20).and(0xF).convert(VectorOperators.I2F, 0)).mul(s1)
-                    .intoArray(out, o + 128 + 96);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s1)
-                    .intoArray(out, o + 128 + 112);
-            x = IntVector.fromMemorySegment(IS, w, blk + Q4KKernel.QS + 96, Simd.LE);
-            s0 = FloatVector.broadcast(FS, sc[6]);
-            s1 = FloatVector.broadcast(FS, sc[7]);
-            ((FloatVector) x.and(0xF).convert(VectorOperators.I2F, 0)).mul(s0).intoArray(out, o + 136);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 8).and(0xF).convert(VectorOperators.I2F, 0)).mul(s0)
-                    .intoArray(out, o + 136 + 16);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 16).and(0xF).convert(VectorOperators.I2F, 0)).mul(s0)
-                    .intoArray(out, o + 136 + 32);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 24).and(0xF).convert(VectorOperators.I2F, 0)).mul(s0)
-                    .intoArray(out, o + 136 + 48);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0)).mul(s1)
-                    .intoArray(out, o + 136 + 64);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 12).and(0xF).convert(VectorOperators.I2F, 0)).mul(s1)
-                    .intoArray(out, o + 136 + 80);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 20).and(0xF).convert(VectorOperators.I2F, 0)).mul(s1)
-                    .intoArray(out, o + 136 + 96);
-            ((FloatVector) x.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0)).mul(s1)
-                    .intoArray(out, o + 136 + 112);
+            mins.intoArray(scratch.buf, MINS + r * 16);
+            mins.intoArray(scratch.buf, MINS + r * 16 + 8);
+            // quarter h = 2*half + lanes: the chunk pair's lanes 0-7 (lanes 0) or 8-15; written out per
+            // (nibble, byte) so every shift is a constant (C2 did not unroll four nested loops)
+            for (int h = 0; h < 4; h++) {
+                IntVector x = IntVector.fromMemorySegment(IS, w, blk + Q4KKernel.QS + 32 * h, Simd.LE);
+                // sub-blocks 2h (low nibbles) and 2h + 1 (high nibbles)
+                float lo = (float) ((sc >>> (16 * h)) & 0xFF);
+                float hi = (float) ((sc >>> (16 * h + 8)) & 0xFF);
+                FloatVector s0 = FloatVector.broadcast(FS, lo);
+                FloatVector b0 = FloatVector.broadcast(FS, lo * -0x1p23f);
+                FloatVector s1 = FloatVector.broadcast(FS, hi);
+                FloatVector b1 = FloatVector.broadcast(FS, hi * -0x1p23f);
+                // step 8*half + 4*nibble + k at 16 floats each
+                int o = KQuantSmallBatch.W0 + r * 256 + 128 * (h >> 1) + 8 * (h & 1);
+                x.and(0xF).or(MAGIC).reinterpretAsFloats().fma(s0, b0).intoArray(out, o);
+                x.lanewise(VectorOperators.LSHR, 8).and(0xF).or(MAGIC).reinterpretAsFloats().fma(s0, b0)
+                        .intoArray(out, o + 16);
+                x.lanewise(VectorOperators.LSHR, 16).and(0xF).or(MAGIC).reinterpretAsFloats().fma(s0, b0)
+                        .intoArray(out, o + 32);
+                x.lanewise(VectorOperators.LSHR, 24).and(0xF).or(MAGIC).reinterpretAsFloats().fma(s0, b0)
+                        .intoArray(out, o + 48);
+                x.lanewise(VectorOperators.LSHR, 4).and(0xF).or(MAGIC).reinterpretAsFloats().fma(s1, b1)
+                        .intoArray(out, o + 64);
+                x.lanewise(VectorOperators.LSHR, 12).and(0xF).or(MAGIC).reinterpretAsFloats().fma(s1, b1)
+                        .intoArray(out, o + 80);
+                x.lanewise(VectorOperators.LSHR, 20).and(0xF).or(MAGIC).reinterpretAsFloats().fma(s1, b1)
+                        .intoArray(out, o + 96);
+                x.lanewise(VectorOperators.LSHR, 28).or(MAGIC).reinterpretAsFloats().fma(s1, b1)
+                        .intoArray(out, o + 112);
+            }
         }
     }
 
