@@ -52,7 +52,7 @@ final class KQuantRowGemm {
 
     /**
      * The smallest batch this path takes ({@code -Djllm.rowGemm.minTokens}; 0 turns it off, and
-     * {@link KQuantGemm} takes these batches as at 256 bits). Below it {@link KQuantSmallBatch} is
+     * {@link KQuantGemm} takes these batches: its minimum is the same). Below it {@link KQuantSmallBatch} is
      * faster: dequantizing and laying out every row costs the same per call whatever the batch.
      * One thread, calibration cycles per block and token, this path against the small-batch kernel:
      * Q4_K 3072x1024 64 tokens 27.7 vs 22.2, 128: 22.8 vs 20.8, 256: 19.9 vs 22.9, 512: 18.3 vs
