@@ -118,7 +118,13 @@ public final class ActivationQuantizer {
                 if (gemm) {
                     KQuantGemm.layoutActivations(out, tokens, cols);
                 } else if (small) {
-                    KQuantSmallBatch.layoutActivations(out, tokens, cols);
+                    int tail = KQuantSmallBatch.matvecTail(tokens);
+                    KQuantSmallBatch.layoutActivations(out, tokens - tail, cols);
+                    if (tail > 0) {
+                        int b0 = (tokens - tail) * cols / 256;
+                        Q4KKernel.layoutActivations(out, b0, tail * cols / 256, true);
+                        Q6KKernel.layoutActivations(out, b0, tail * cols / 256);
+                    }
                 } else {
                     Q6KKernel.layoutActivations(out, 0, n / 256);
                 }

@@ -50,6 +50,8 @@ final class KQuantSmallBatch {
     static final int GROUP = 8;
     /** Real tokens up to which a (last) group takes the half-width register block. */
     static final int HALF_GROUP = 4;
+    /** The most trailing tokens {@link #matvecTail} hands to the matrix-vector kernels. */
+    static final int MATVEC_TAIL = 2;
     /**
      * Rows per pass, sharing every activation load: 3 x 8 lane sums take 24 of AVX-512's 32
      * registers, and 11 loads per 24 fma keep the loads (each may straddle two cache lines: heap
@@ -194,6 +196,23 @@ final class KQuantSmallBatch {
         return tokens >= minTokens && !KQuantGemm.suits(tokens) && !KQuantRowGemm.suits(tokens);
     }
 
+    /**
+     * At 256 bits, the tokens past the last whole group that the matrix-vector kernels take instead
+     * (0 where none): a group costs the same with 1 real token as with 8 (the tokens lie across the
+     * lanes), about 4.3x one Q4_K matrix-vector product and 3.1x a Q6_K one (calibration cycles per
+     * block: 8 x 33-34 against 62 and 86), so 1 or 2 trailing tokens are cheaper one by one
+     * (measured per block and token, 3072x1024: 9 tokens Q4_K 48.5 -> 36.4, Q6_K 48.2 -> 39.3; 10
+     * tokens 43.9 -> 38.5 and 44.5 -> 43.7). Same bits either way. Decided alike by the quantizer,
+     * which lays out those tokens for the matrix-vector kernels, and the kernels.
+     */
+    static int matvecTail(int tokens) {
+        if (Simd.WIDE || tokens <= GROUP) {
+            return 0;
+        }
+        int rest = tokens % GROUP;
+        return rest <= MATVEC_TAIL ? rest : 0;
+    }
+
     /** The smallest batch this path takes. */
     static int minTokens() {
         return minTokens;
@@ -319,7 +338,7 @@ final class KQuantSmallBatch {
     private static void run(WeightTensor w, int r0, int r1, Activations a, float[] y, int stride, boolean q4k) {
         int cols = w.cols();
         int blocks = cols / 256;
-        int tokens = a.tokens();
+        int tokens = a.tokens() - matvecTail(a.tokens());
         int groups = paddedTokens(tokens) / GROUP;
         Scratch scratch = SCRATCH.get();
         scratch.ensure(groups);

@@ -223,9 +223,14 @@ public final class Q4KKernel {
             KQuantGemm.q4k(w, r0, r1, a, y, stride);
             return;
         }
+        int first = 0;
         if (KQuantSmallBatch.suits(a.tokens())) {
             KQuantSmallBatch.q4k(w, r0, r1, a, y, stride);
-            return;
+            // the trailing tokens it leaves (KQuantSmallBatch.matvecTail) go one by one below
+            first = a.tokens() - KQuantSmallBatch.matvecTail(a.tokens());
+            if (first == a.tokens()) {
+                return;
+            }
         }
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
@@ -243,7 +248,7 @@ public final class Q4KKernel {
             }
             return;
         }
-        for (int t = 0; t < a.tokens(); t++) {
+        for (int t = first; t < a.tokens(); t++) {
             flat256(data, rowBytes, r0, r1, blocks, a.k4, t * blocks * 256, a.ksums, t * blocks * 16, a.scales,
                     t * blocks, y, t * stride);
         }

@@ -26,8 +26,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class SimdMatMulTest {
     // K-quants: 33 takes the GEMM at 256 bits, 257 at 512 (where the small-batch kernel takes 4-255);
+    // at 256 bits 9-10 and 17-18 take the small batch for whole groups and the matrix-vector kernel
+    // for the 1-2 tokens left (KQuantSmallBatch.matvecTail);
     // Q8_0/Q4_0: 31 and more take their GEMM at 512 bits, 33 and more at 256
-    private static final int[] BATCHES = {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17, 31, 33, 257};
+    private static final int[] BATCHES = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 31, 33, 257};
 
     @BeforeAll
     static void simdAvailable() {
