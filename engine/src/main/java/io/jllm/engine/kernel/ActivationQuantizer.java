@@ -114,17 +114,16 @@ public final class ActivationQuantizer {
                 // tokens, the GEMM's for large batches
                 boolean gemm = KQuantGemm.suits(tokens);
                 boolean small = KQuantSmallBatch.suits(tokens);
-                Q4KKernel.layoutActivations(out, 0, n / 256, !gemm && !small);
+                // a small batch's last 1-2 tokens may go token by token (KQuantSmallBatch.matvecTail)
+                int tail = small ? KQuantSmallBatch.matvecTail(tokens) : 0;
+                int tailBlock = (tokens - tail) * cols / 256;
+                Q4KKernel.layoutActivations(out, 0, tailBlock, !gemm && !small);
+                Q4KKernel.layoutActivations(out, tailBlock, n / 256 - tailBlock, true);
+                Q6KKernel.layoutActivations(out, tailBlock, n / 256 - tailBlock);
                 if (gemm) {
                     KQuantGemm.layoutActivations(out, tokens, cols);
                 } else if (small) {
-                    int tail = KQuantSmallBatch.matvecTail(tokens);
                     KQuantSmallBatch.layoutActivations(out, tokens - tail, cols);
-                    if (tail > 0) {
-                        int b0 = (tokens - tail) * cols / 256;
-                        Q4KKernel.layoutActivations(out, b0, tail * cols / 256, true);
-                        Q6KKernel.layoutActivations(out, b0, tail * cols / 256);
-                    }
                 } else {
                     Q6KKernel.layoutActivations(out, 0, n / 256);
                 }
