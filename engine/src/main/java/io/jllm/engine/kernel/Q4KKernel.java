@@ -487,134 +487,44 @@ public final class Q4KKernel {
             FloatVector sOA = sEA;
             FloatVector sEB = sEA;
             FloatVector sOB = sEA;
-            // The four 64-weight chunks written out, not a loop: C2 expands the Vector API's
-            // intrinsics after parsing, and vectors that crossed an inner loop's head (the sums,
-            // the chunk's shuffles) kept their abstract types, so without receiver profiles their
-            // ops stayed calls to the boxed Java fallbacks (-XX:TypeProfileWidth=0: 838 calibration
-            // cycles per block with the loop, 140 without; bench/KERNELS.md, seventeenth session).
-            int oc0 = o;
-            ShortVector y00 = ShortVector.fromArray(Simd.S256, ya, oc0);
-            ShortVector y10 = ShortVector.fromArray(Simd.S256, ya, oc0 + 16);
-            ShortVector y20 = ShortVector.fromArray(Simd.S256, ya, oc0 + 32);
-            ShortVector y30 = ShortVector.fromArray(Simd.S256, ya, oc0 + 48);
-
-            IntVector v0 = IntVector.fromMemorySegment(Simd.I256, w, blkA + QS + 0L, Simd.LE);
-            IntVector p0 = v0.and(0x000F000F).reinterpretAsShorts().mul(y00)
-                    .add(v0.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y20))
-                    .reinterpretAsInts();
-            IntVector q0 = v0.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y10)
-                    .add(v0.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y30))
-                    .reinterpretAsInts();
-            FloatVector partA0 = ((FloatVector) p0.lanewise(VectorOperators.LSHL, 16).add(p0.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).mul(unitA.rearrange(S0));
-            partA0 = ((FloatVector) q0.lanewise(VectorOperators.LSHL, 16).add(q0.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(S1), partA0);
-            v0 = IntVector.fromMemorySegment(Simd.I256, w, blkB + QS + 0L, Simd.LE);
-            p0 = v0.and(0x000F000F).reinterpretAsShorts().mul(y00)
-                    .add(v0.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y20))
-                    .reinterpretAsInts();
-            q0 = v0.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y10)
-                    .add(v0.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y30))
-                    .reinterpretAsInts();
-            FloatVector partB0 = ((FloatVector) p0.lanewise(VectorOperators.LSHL, 16).add(p0.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).mul(unitB.rearrange(S0));
-            partB0 = ((FloatVector) q0.lanewise(VectorOperators.LSHL, 16).add(q0.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(S1), partB0);
-            sEA = sEA.add(partA0);
-            sEB = sEB.add(partB0);
-
-            int oc1 = o + 64;
-            ShortVector y01 = ShortVector.fromArray(Simd.S256, ya, oc1);
-            ShortVector y11 = ShortVector.fromArray(Simd.S256, ya, oc1 + 16);
-            ShortVector y21 = ShortVector.fromArray(Simd.S256, ya, oc1 + 32);
-            ShortVector y31 = ShortVector.fromArray(Simd.S256, ya, oc1 + 48);
-
-            IntVector v1 = IntVector.fromMemorySegment(Simd.I256, w, blkA + QS + 32L, Simd.LE);
-            IntVector p1 = v1.and(0x000F000F).reinterpretAsShorts().mul(y01)
-                    .add(v1.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y21))
-                    .reinterpretAsInts();
-            IntVector q1 = v1.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y11)
-                    .add(v1.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y31))
-                    .reinterpretAsInts();
-            FloatVector partA1 = ((FloatVector) p1.lanewise(VectorOperators.LSHL, 16).add(p1.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).mul(unitA.rearrange(S2));
-            partA1 = ((FloatVector) q1.lanewise(VectorOperators.LSHL, 16).add(q1.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(S3), partA1);
-            v1 = IntVector.fromMemorySegment(Simd.I256, w, blkB + QS + 32L, Simd.LE);
-            p1 = v1.and(0x000F000F).reinterpretAsShorts().mul(y01)
-                    .add(v1.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y21))
-                    .reinterpretAsInts();
-            q1 = v1.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y11)
-                    .add(v1.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y31))
-                    .reinterpretAsInts();
-            FloatVector partB1 = ((FloatVector) p1.lanewise(VectorOperators.LSHL, 16).add(p1.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).mul(unitB.rearrange(S2));
-            partB1 = ((FloatVector) q1.lanewise(VectorOperators.LSHL, 16).add(q1.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(S3), partB1);
-            sOA = sOA.add(partA1);
-            sOB = sOB.add(partB1);
-
-            int oc2 = o + 128;
-            ShortVector y02 = ShortVector.fromArray(Simd.S256, ya, oc2);
-            ShortVector y12 = ShortVector.fromArray(Simd.S256, ya, oc2 + 16);
-            ShortVector y22 = ShortVector.fromArray(Simd.S256, ya, oc2 + 32);
-            ShortVector y32 = ShortVector.fromArray(Simd.S256, ya, oc2 + 48);
-
-            IntVector v2 = IntVector.fromMemorySegment(Simd.I256, w, blkA + QS + 64L, Simd.LE);
-            IntVector p2 = v2.and(0x000F000F).reinterpretAsShorts().mul(y02)
-                    .add(v2.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y22))
-                    .reinterpretAsInts();
-            IntVector q2 = v2.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y12)
-                    .add(v2.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y32))
-                    .reinterpretAsInts();
-            FloatVector partA2 = ((FloatVector) p2.lanewise(VectorOperators.LSHL, 16).add(p2.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).mul(unitA.rearrange(S4));
-            partA2 = ((FloatVector) q2.lanewise(VectorOperators.LSHL, 16).add(q2.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(S5), partA2);
-            v2 = IntVector.fromMemorySegment(Simd.I256, w, blkB + QS + 64L, Simd.LE);
-            p2 = v2.and(0x000F000F).reinterpretAsShorts().mul(y02)
-                    .add(v2.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y22))
-                    .reinterpretAsInts();
-            q2 = v2.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y12)
-                    .add(v2.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y32))
-                    .reinterpretAsInts();
-            FloatVector partB2 = ((FloatVector) p2.lanewise(VectorOperators.LSHL, 16).add(p2.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).mul(unitB.rearrange(S4));
-            partB2 = ((FloatVector) q2.lanewise(VectorOperators.LSHL, 16).add(q2.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(S5), partB2);
-            sEA = sEA.add(partA2);
-            sEB = sEB.add(partB2);
-
-            int oc3 = o + 192;
-            ShortVector y03 = ShortVector.fromArray(Simd.S256, ya, oc3);
-            ShortVector y13 = ShortVector.fromArray(Simd.S256, ya, oc3 + 16);
-            ShortVector y23 = ShortVector.fromArray(Simd.S256, ya, oc3 + 32);
-            ShortVector y33 = ShortVector.fromArray(Simd.S256, ya, oc3 + 48);
-
-            IntVector v3 = IntVector.fromMemorySegment(Simd.I256, w, blkA + QS + 96L, Simd.LE);
-            IntVector p3 = v3.and(0x000F000F).reinterpretAsShorts().mul(y03)
-                    .add(v3.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y23))
-                    .reinterpretAsInts();
-            IntVector q3 = v3.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y13)
-                    .add(v3.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y33))
-                    .reinterpretAsInts();
-            FloatVector partA3 = ((FloatVector) p3.lanewise(VectorOperators.LSHL, 16).add(p3.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).mul(unitA.rearrange(S6));
-            partA3 = ((FloatVector) q3.lanewise(VectorOperators.LSHL, 16).add(q3.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(S7), partA3);
-            v3 = IntVector.fromMemorySegment(Simd.I256, w, blkB + QS + 96L, Simd.LE);
-            p3 = v3.and(0x000F000F).reinterpretAsShorts().mul(y03)
-                    .add(v3.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y23))
-                    .reinterpretAsInts();
-            q3 = v3.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y13)
-                    .add(v3.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y33))
-                    .reinterpretAsInts();
-            FloatVector partB3 = ((FloatVector) p3.lanewise(VectorOperators.LSHL, 16).add(p3.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).mul(unitB.rearrange(S6));
-            partB3 = ((FloatVector) q3.lanewise(VectorOperators.LSHL, 16).add(q3.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(S7), partB3);
-            sOA = sOA.add(partA3);
-            sOB = sOB.add(partB3);
+            for (int c = 0; c < 4; c++) {
+                int oc = o + 64 * c;
+                ShortVector y0 = ShortVector.fromArray(Simd.S256, ya, oc);
+                ShortVector y1 = ShortVector.fromArray(Simd.S256, ya, oc + 16);
+                ShortVector y2 = ShortVector.fromArray(Simd.S256, ya, oc + 32);
+                ShortVector y3 = ShortVector.fromArray(Simd.S256, ya, oc + 48);
+                VectorShuffle<Float> ps = c == 0 ? S0 : c == 1 ? S2 : c == 2 ? S4 : S6;
+                VectorShuffle<Float> qs = c == 0 ? S1 : c == 1 ? S3 : c == 2 ? S5 : S7;
+                IntVector v = IntVector.fromMemorySegment(Simd.I256, w, blkA + QS + 32L * c, Simd.LE);
+                IntVector p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
+                        .reinterpretAsInts();
+                IntVector q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
+                        .reinterpretAsInts();
+                FloatVector partA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).mul(unitA.rearrange(ps));
+                partA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(qs), partA);
+                v = IntVector.fromMemorySegment(Simd.I256, w, blkB + QS + 32L * c, Simd.LE);
+                p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
+                        .reinterpretAsInts();
+                q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
+                        .reinterpretAsInts();
+                FloatVector partB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).mul(unitB.rearrange(ps));
+                partB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(qs), partB);
+                if ((c & 1) == 0) {
+                    sEA = sEA.add(partA);
+                    sEB = sEB.add(partB);
+                } else {
+                    sOA = sOA.add(partA);
+                    sOB = sOB.add(partB);
+                }
+            }
             float dyb = dy[dyOff + b];
             FloatVector bsE = FloatVector.fromArray(Simd.F256, ks, ksOff + 16 * b);
             FloatVector bsO = FloatVector.fromArray(Simd.F256, ks, ksOff + 16 * b + 8);

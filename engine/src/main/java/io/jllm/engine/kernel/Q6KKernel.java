@@ -348,216 +348,75 @@ public final class Q6KKernel {
             FloatVector sOA = sEA;
             FloatVector sEB = sEA;
             FloatVector sOB = sEA;
-            // The two 128-weight halves and their two spans written out, not loops, for the reason
-            // given in Q4KKernel.flat256 (-XX:TypeProfileWidth=0: 944 calibration cycles per block
-            // with the loops, 261 without). Per half its 8 scales are converted once (8 bytes, part
-            // 0: a part-indexed conversion of all 16 per 64 weights cost ~10 % of the kernel) and its
-            // 32 high-bit bytes loaded once for both spans.
-            FloatVector unitA_0 = ((FloatVector) ByteVector.fromMemorySegment(B64, w, blkA + SCALES, Simd.LE)
-                    .convertShape(VectorOperators.B2F, Simd.F256, 0)).mul(0x1p-16f);
-            FloatVector unitB_0 = ((FloatVector) ByteVector.fromMemorySegment(B64, w, blkB + SCALES, Simd.LE)
-                    .convertShape(VectorOperators.B2F, Simd.F256, 0)).mul(0x1p-16f);
-            IntVector hqA0_0 = IntVector.fromMemorySegment(Simd.I256, w, blkA + QH, Simd.LE);
-            IntVector hqB0_0 = IntVector.fromMemorySegment(Simd.I256, w, blkB + QH, Simd.LE);
+            // per 128-weight half: its 8 scales converted once (8 bytes, part 0: a part-indexed
+            // conversion of all 16 per 64 weights cost ~10 % of the kernel) and its 32 high-bit bytes
+            // loaded once for both spans
+            for (int h = 0; h < 2; h++) {
+                FloatVector unitA = ((FloatVector) ByteVector.fromMemorySegment(B64, w, blkA + SCALES + 8L * h, Simd.LE)
+                        .convertShape(VectorOperators.B2F, Simd.F256, 0)).mul(0x1p-16f);
+                FloatVector unitB = ((FloatVector) ByteVector.fromMemorySegment(B64, w, blkB + SCALES + 8L * h, Simd.LE)
+                        .convertShape(VectorOperators.B2F, Simd.F256, 0)).mul(0x1p-16f);
+                IntVector hqA0 = IntVector.fromMemorySegment(Simd.I256, w, blkA + QH + 32L * h, Simd.LE);
+                IntVector hqB0 = IntVector.fromMemorySegment(Simd.I256, w, blkB + QH + 32L * h, Simd.LE);
+                for (int span = 0; span < 2; span++) {
+                    int g = 2 * h + span;
+                    int og = o + 96 * g;
+                    ShortVector y0 = ShortVector.fromArray(Simd.S256, ya, og);
+                    ShortVector y1 = ShortVector.fromArray(Simd.S256, ya, og + 16);
+                    ShortVector y2 = ShortVector.fromArray(Simd.S256, ya, og + 32);
+                    ShortVector y3 = ShortVector.fromArray(Simd.S256, ya, og + 48);
+                    ShortVector biasP = ShortVector.fromArray(Simd.S256, ya, og + 64);
+                    ShortVector biasQ = ShortVector.fromArray(Simd.S256, ya, og + 80);
+                    VectorShuffle<Float> ps = span == 0 ? G0 : G1;
+                    VectorShuffle<Float> qs = span == 0 ? G2 : G3;
+                    int qhShift = 2 * span;
 
-            int og0 = o;
-            ShortVector y0_0 = ShortVector.fromArray(Simd.S256, ya, og0);
-            ShortVector y1_0 = ShortVector.fromArray(Simd.S256, ya, og0 + 16);
-            ShortVector y2_0 = ShortVector.fromArray(Simd.S256, ya, og0 + 32);
-            ShortVector y3_0 = ShortVector.fromArray(Simd.S256, ya, og0 + 48);
-            ShortVector biasP_0 = ShortVector.fromArray(Simd.S256, ya, og0 + 64);
-            ShortVector biasQ_0 = ShortVector.fromArray(Simd.S256, ya, og0 + 80);
+                    IntVector v = IntVector.fromMemorySegment(Simd.I256, w, blkA + QL + 32L * g, Simd.LE);
+                    IntVector hq = hqA0.lanewise(VectorOperators.LSHR, qhShift);
+                    IntVector p = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
+                            .reinterpretAsShorts().mul(y0)
+                            .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
+                                    .or(hq.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts()
+                                    .mul(y2))
+                            .sub(biasP).reinterpretAsInts();
+                    IntVector q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq.and(0x00300030))
+                            .reinterpretAsShorts().mul(y1)
+                            .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
+                                    .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts()
+                                    .mul(y3))
+                            .sub(biasQ).reinterpretAsInts();
+                    FloatVector partA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                            .convert(VectorOperators.I2F, 0)).mul(unitA.rearrange(ps));
+                    partA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                            .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(qs), partA);
 
-            IntVector v_0 = IntVector.fromMemorySegment(Simd.I256, w, blkA + QL, Simd.LE);
-            IntVector hq_0 = hqA0_0;
-            IntVector p_0 = v_0.and(0x000F000F).or(hq_0.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
-                    .reinterpretAsShorts().mul(y0_0)
-                    .add(v_0.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
-                            .or(hq_0.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts()
-                            .mul(y2_0))
-                    .sub(biasP_0).reinterpretAsInts();
-            IntVector q_0 = v_0.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq_0.and(0x00300030))
-                    .reinterpretAsShorts().mul(y1_0)
-                    .add(v_0.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
-                            .or(hq_0.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts()
-                            .mul(y3_0))
-                    .sub(biasQ_0).reinterpretAsInts();
-            FloatVector partA_0 = ((FloatVector) p_0.lanewise(VectorOperators.LSHL, 16).add(p_0.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).mul(unitA_0.rearrange(G0));
-            partA_0 = ((FloatVector) q_0.lanewise(VectorOperators.LSHL, 16).add(q_0.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).fma(unitA_0.rearrange(G2), partA_0);
-
-            v_0 = IntVector.fromMemorySegment(Simd.I256, w, blkB + QL, Simd.LE);
-            hq_0 = hqB0_0;
-            p_0 = v_0.and(0x000F000F).or(hq_0.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
-                    .reinterpretAsShorts().mul(y0_0)
-                    .add(v_0.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
-                            .or(hq_0.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts()
-                            .mul(y2_0))
-                    .sub(biasP_0).reinterpretAsInts();
-            q_0 = v_0.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq_0.and(0x00300030))
-                    .reinterpretAsShorts().mul(y1_0)
-                    .add(v_0.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
-                            .or(hq_0.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts()
-                            .mul(y3_0))
-                    .sub(biasQ_0).reinterpretAsInts();
-            FloatVector partB_0 = ((FloatVector) p_0.lanewise(VectorOperators.LSHL, 16).add(p_0.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).mul(unitB_0.rearrange(G0));
-            partB_0 = ((FloatVector) q_0.lanewise(VectorOperators.LSHL, 16).add(q_0.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).fma(unitB_0.rearrange(G2), partB_0);
-            sEA = sEA.add(partA_0);
-            sEB = sEB.add(partB_0);
-
-            int og1 = o + 96;
-            ShortVector y0_1 = ShortVector.fromArray(Simd.S256, ya, og1);
-            ShortVector y1_1 = ShortVector.fromArray(Simd.S256, ya, og1 + 16);
-            ShortVector y2_1 = ShortVector.fromArray(Simd.S256, ya, og1 + 32);
-            ShortVector y3_1 = ShortVector.fromArray(Simd.S256, ya, og1 + 48);
-            ShortVector biasP_1 = ShortVector.fromArray(Simd.S256, ya, og1 + 64);
-            ShortVector biasQ_1 = ShortVector.fromArray(Simd.S256, ya, og1 + 80);
-
-            IntVector v_1 = IntVector.fromMemorySegment(Simd.I256, w, blkA + QL + 32L, Simd.LE);
-            IntVector hq_1 = hqA0_0.lanewise(VectorOperators.LSHR, 2);
-            IntVector p_1 = v_1.and(0x000F000F).or(hq_1.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
-                    .reinterpretAsShorts().mul(y0_1)
-                    .add(v_1.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
-                            .or(hq_1.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts()
-                            .mul(y2_1))
-                    .sub(biasP_1).reinterpretAsInts();
-            IntVector q_1 = v_1.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq_1.and(0x00300030))
-                    .reinterpretAsShorts().mul(y1_1)
-                    .add(v_1.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
-                            .or(hq_1.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts()
-                            .mul(y3_1))
-                    .sub(biasQ_1).reinterpretAsInts();
-            FloatVector partA_1 = ((FloatVector) p_1.lanewise(VectorOperators.LSHL, 16).add(p_1.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).mul(unitA_0.rearrange(G1));
-            partA_1 = ((FloatVector) q_1.lanewise(VectorOperators.LSHL, 16).add(q_1.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).fma(unitA_0.rearrange(G3), partA_1);
-
-            v_1 = IntVector.fromMemorySegment(Simd.I256, w, blkB + QL + 32L, Simd.LE);
-            hq_1 = hqB0_0.lanewise(VectorOperators.LSHR, 2);
-            p_1 = v_1.and(0x000F000F).or(hq_1.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
-                    .reinterpretAsShorts().mul(y0_1)
-                    .add(v_1.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
-                            .or(hq_1.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts()
-                            .mul(y2_1))
-                    .sub(biasP_1).reinterpretAsInts();
-            q_1 = v_1.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq_1.and(0x00300030))
-                    .reinterpretAsShorts().mul(y1_1)
-                    .add(v_1.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
-                            .or(hq_1.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts()
-                            .mul(y3_1))
-                    .sub(biasQ_1).reinterpretAsInts();
-            FloatVector partB_1 = ((FloatVector) p_1.lanewise(VectorOperators.LSHL, 16).add(p_1.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).mul(unitB_0.rearrange(G1));
-            partB_1 = ((FloatVector) q_1.lanewise(VectorOperators.LSHL, 16).add(q_1.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).fma(unitB_0.rearrange(G3), partB_1);
-            sOA = sOA.add(partA_1);
-            sOB = sOB.add(partB_1);
-
-            FloatVector unitA_1 = ((FloatVector) ByteVector.fromMemorySegment(B64, w, blkA + SCALES + 8L, Simd.LE)
-                    .convertShape(VectorOperators.B2F, Simd.F256, 0)).mul(0x1p-16f);
-            FloatVector unitB_1 = ((FloatVector) ByteVector.fromMemorySegment(B64, w, blkB + SCALES + 8L, Simd.LE)
-                    .convertShape(VectorOperators.B2F, Simd.F256, 0)).mul(0x1p-16f);
-            IntVector hqA0_1 = IntVector.fromMemorySegment(Simd.I256, w, blkA + QH + 32L, Simd.LE);
-            IntVector hqB0_1 = IntVector.fromMemorySegment(Simd.I256, w, blkB + QH + 32L, Simd.LE);
-
-            int og2 = o + 192;
-            ShortVector y0_2 = ShortVector.fromArray(Simd.S256, ya, og2);
-            ShortVector y1_2 = ShortVector.fromArray(Simd.S256, ya, og2 + 16);
-            ShortVector y2_2 = ShortVector.fromArray(Simd.S256, ya, og2 + 32);
-            ShortVector y3_2 = ShortVector.fromArray(Simd.S256, ya, og2 + 48);
-            ShortVector biasP_2 = ShortVector.fromArray(Simd.S256, ya, og2 + 64);
-            ShortVector biasQ_2 = ShortVector.fromArray(Simd.S256, ya, og2 + 80);
-
-            IntVector v_2 = IntVector.fromMemorySegment(Simd.I256, w, blkA + QL + 64L, Simd.LE);
-            IntVector hq_2 = hqA0_1;
-            IntVector p_2 = v_2.and(0x000F000F).or(hq_2.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
-                    .reinterpretAsShorts().mul(y0_2)
-                    .add(v_2.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
-                            .or(hq_2.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts()
-                            .mul(y2_2))
-                    .sub(biasP_2).reinterpretAsInts();
-            IntVector q_2 = v_2.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq_2.and(0x00300030))
-                    .reinterpretAsShorts().mul(y1_2)
-                    .add(v_2.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
-                            .or(hq_2.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts()
-                            .mul(y3_2))
-                    .sub(biasQ_2).reinterpretAsInts();
-            FloatVector partA_2 = ((FloatVector) p_2.lanewise(VectorOperators.LSHL, 16).add(p_2.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).mul(unitA_1.rearrange(G0));
-            partA_2 = ((FloatVector) q_2.lanewise(VectorOperators.LSHL, 16).add(q_2.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).fma(unitA_1.rearrange(G2), partA_2);
-
-            v_2 = IntVector.fromMemorySegment(Simd.I256, w, blkB + QL + 64L, Simd.LE);
-            hq_2 = hqB0_1;
-            p_2 = v_2.and(0x000F000F).or(hq_2.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
-                    .reinterpretAsShorts().mul(y0_2)
-                    .add(v_2.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
-                            .or(hq_2.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts()
-                            .mul(y2_2))
-                    .sub(biasP_2).reinterpretAsInts();
-            q_2 = v_2.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq_2.and(0x00300030))
-                    .reinterpretAsShorts().mul(y1_2)
-                    .add(v_2.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
-                            .or(hq_2.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts()
-                            .mul(y3_2))
-                    .sub(biasQ_2).reinterpretAsInts();
-            FloatVector partB_2 = ((FloatVector) p_2.lanewise(VectorOperators.LSHL, 16).add(p_2.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).mul(unitB_1.rearrange(G0));
-            partB_2 = ((FloatVector) q_2.lanewise(VectorOperators.LSHL, 16).add(q_2.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).fma(unitB_1.rearrange(G2), partB_2);
-            sEA = sEA.add(partA_2);
-            sEB = sEB.add(partB_2);
-
-            int og3 = o + 288;
-            ShortVector y0_3 = ShortVector.fromArray(Simd.S256, ya, og3);
-            ShortVector y1_3 = ShortVector.fromArray(Simd.S256, ya, og3 + 16);
-            ShortVector y2_3 = ShortVector.fromArray(Simd.S256, ya, og3 + 32);
-            ShortVector y3_3 = ShortVector.fromArray(Simd.S256, ya, og3 + 48);
-            ShortVector biasP_3 = ShortVector.fromArray(Simd.S256, ya, og3 + 64);
-            ShortVector biasQ_3 = ShortVector.fromArray(Simd.S256, ya, og3 + 80);
-
-            IntVector v_3 = IntVector.fromMemorySegment(Simd.I256, w, blkA + QL + 96L, Simd.LE);
-            IntVector hq_3 = hqA0_1.lanewise(VectorOperators.LSHR, 2);
-            IntVector p_3 = v_3.and(0x000F000F).or(hq_3.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
-                    .reinterpretAsShorts().mul(y0_3)
-                    .add(v_3.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
-                            .or(hq_3.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts()
-                            .mul(y2_3))
-                    .sub(biasP_3).reinterpretAsInts();
-            IntVector q_3 = v_3.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq_3.and(0x00300030))
-                    .reinterpretAsShorts().mul(y1_3)
-                    .add(v_3.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
-                            .or(hq_3.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts()
-                            .mul(y3_3))
-                    .sub(biasQ_3).reinterpretAsInts();
-            FloatVector partA_3 = ((FloatVector) p_3.lanewise(VectorOperators.LSHL, 16).add(p_3.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).mul(unitA_1.rearrange(G1));
-            partA_3 = ((FloatVector) q_3.lanewise(VectorOperators.LSHL, 16).add(q_3.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).fma(unitA_1.rearrange(G3), partA_3);
-
-            v_3 = IntVector.fromMemorySegment(Simd.I256, w, blkB + QL + 96L, Simd.LE);
-            hq_3 = hqB0_1.lanewise(VectorOperators.LSHR, 2);
-            p_3 = v_3.and(0x000F000F).or(hq_3.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
-                    .reinterpretAsShorts().mul(y0_3)
-                    .add(v_3.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
-                            .or(hq_3.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts()
-                            .mul(y2_3))
-                    .sub(biasP_3).reinterpretAsInts();
-            q_3 = v_3.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq_3.and(0x00300030))
-                    .reinterpretAsShorts().mul(y1_3)
-                    .add(v_3.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
-                            .or(hq_3.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts()
-                            .mul(y3_3))
-                    .sub(biasQ_3).reinterpretAsInts();
-            FloatVector partB_3 = ((FloatVector) p_3.lanewise(VectorOperators.LSHL, 16).add(p_3.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).mul(unitB_1.rearrange(G1));
-            partB_3 = ((FloatVector) q_3.lanewise(VectorOperators.LSHL, 16).add(q_3.and(0xFFFF0000))
-                    .convert(VectorOperators.I2F, 0)).fma(unitB_1.rearrange(G3), partB_3);
-            sOA = sOA.add(partA_3);
-            sOB = sOB.add(partB_3);
+                    v = IntVector.fromMemorySegment(Simd.I256, w, blkB + QL + 32L * g, Simd.LE);
+                    hq = hqB0.lanewise(VectorOperators.LSHR, qhShift);
+                    p = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
+                            .reinterpretAsShorts().mul(y0)
+                            .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
+                                    .or(hq.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts()
+                                    .mul(y2))
+                            .sub(biasP).reinterpretAsInts();
+                    q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq.and(0x00300030))
+                            .reinterpretAsShorts().mul(y1)
+                            .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
+                                    .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts()
+                                    .mul(y3))
+                            .sub(biasQ).reinterpretAsInts();
+                    FloatVector partB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                            .convert(VectorOperators.I2F, 0)).mul(unitB.rearrange(ps));
+                    partB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                            .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(qs), partB);
+                    if (span == 0) {
+                        sEA = sEA.add(partA);
+                        sEB = sEB.add(partB);
+                    } else {
+                        sOA = sOA.add(partA);
+                        sOB = sOB.add(partB);
+                    }
+                }
+            }
             float dyb = dy[dyOff + b];
             FloatVector ddyA = FloatVector.broadcast(Simd.F256, Float.float16ToFloat(w.get(Bytes.SHORT_LE, blkA + D))
                     * dyb);
