@@ -59,20 +59,15 @@ public final class Q4KKernel {
     private static final VectorShuffle<Float> P1 = lanes2(4, 6);
     private static final VectorShuffle<Float> Q1 = lanes2(5, 7);
     private static final VectorShuffle<Float> MINS = VectorShuffle.fromOp(Simd.F512, i -> 8 + i % 8);
-    // 256 bits: one load per chunk c; every lane takes scale 2c (low nibbles) or 2c+1 (high).
-    private static final VectorShuffle<Float> S0 = VectorShuffle.fromOp(Simd.F256, i -> 0);
-    private static final VectorShuffle<Float> S1 = VectorShuffle.fromOp(Simd.F256, i -> 1);
-    private static final VectorShuffle<Float> S2 = VectorShuffle.fromOp(Simd.F256, i -> 2);
-    private static final VectorShuffle<Float> S3 = VectorShuffle.fromOp(Simd.F256, i -> 3);
-    private static final VectorShuffle<Float> S4 = VectorShuffle.fromOp(Simd.F256, i -> 4);
-    private static final VectorShuffle<Float> S5 = VectorShuffle.fromOp(Simd.F256, i -> 5);
-    private static final VectorShuffle<Float> S6 = VectorShuffle.fromOp(Simd.F256, i -> 6);
-    private static final VectorShuffle<Float> S7 = VectorShuffle.fromOp(Simd.F256, i -> 7);
     // Vector decode of the packed scales: lanes of the 16-byte block header [d|dmin, q0-3, q4-7, q8-11]
     // become [sc0-3, sc4-7, mn0-3, mn4-7] (get_scale_min_k4 for all eight at once).
     private static final VectorShuffle<Integer> HDR_A = VectorShuffle.fromValues(Simd.I128, 1, 1, 2, 2);
     private static final VectorShuffle<Integer> HDR_H = VectorShuffle.fromValues(Simd.I128, 3, 3, 3, 3);
     private static final VectorMask<Integer> HDR_ODD = VectorMask.fromLong(Simd.I128, 0b1010);
+    /** The decoded header's mins (ints 2-3, bytes 8-15) moved to the front. */
+    private static final VectorShuffle<Integer> HDR_MINS = VectorShuffle.fromValues(Simd.I128, 2, 3, 2, 3);
+    /** {@link #flat256}'s per-thread room for two rows' sub-block scales. */
+    private static final ThreadLocal<float[]> UNITS = ThreadLocal.withInitial(() -> new float[16]);
     private static final int[] HDR_CONSTANTS = {
         0, 0, 0, 4, 0x3F3F3F3F, 0x0F0F0F0F, 0x3F3F3F3F, 0x0F0F0F0F, 0, 0x30303030, 0, 0x30303030};
 
@@ -458,6 +453,9 @@ public final class Q4KKernel {
         IntVector hShift = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 0);
         IntVector keep = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 4);
         IntVector high = IntVector.fromArray(Simd.I128, HDR_CONSTANTS, 8);
+        // the two rows' sub-block scales (times 2^-16), broadcast from here: a rearrange per chunk
+        // loaded and masked its shuffle's indices at every use (bench/KERNELS.md, eighteenth session)
+        float[] units = UNITS.get();
         // row A walks the first half of the range, row B the second: two memory streams
         int half = (r1 - r0 + 1) / 2;
         int ra = r0;
@@ -476,54 +474,78 @@ public final class Q4KKernel {
             IntVector hdrB = IntVector.fromMemorySegment(Simd.I128, w, blkB, Simd.LE);
             IntVector aaA = hdrA.rearrange(HDR_A);
             IntVector aaB = hdrB.rearrange(HDR_A);
-            ByteVector bytesA = aaA.blend(hdrA.rearrange(HDR_H).lanewise(VectorOperators.LSHR, hShift), HDR_ODD)
-                    .and(keep).or(aaA.lanewise(VectorOperators.LSHR, 2).and(high)).reinterpretAsBytes();
-            ByteVector bytesB = aaB.blend(hdrB.rearrange(HDR_H).lanewise(VectorOperators.LSHR, hShift), HDR_ODD)
-                    .and(keep).or(aaB.lanewise(VectorOperators.LSHR, 2).and(high)).reinterpretAsBytes();
-            FloatVector unitA = ((FloatVector) bytesA.convertShape(VectorOperators.B2F, Simd.F256, 0)).mul(0x1p-16f);
-            FloatVector unitB = ((FloatVector) bytesB.convertShape(VectorOperators.B2F, Simd.F256, 0)).mul(0x1p-16f);
+            IntVector bytesA = aaA.blend(hdrA.rearrange(HDR_H).lanewise(VectorOperators.LSHR, hShift), HDR_ODD)
+                    .and(keep).or(aaA.lanewise(VectorOperators.LSHR, 2).and(high));
+            IntVector bytesB = aaB.blend(hdrB.rearrange(HDR_H).lanewise(VectorOperators.LSHR, hShift), HDR_ODD)
+                    .and(keep).or(aaB.lanewise(VectorOperators.LSHR, 2).and(high));
+            ((FloatVector) bytesA.reinterpretAsBytes().convertShape(VectorOperators.B2F, Simd.F256, 0))
+                    .mul(0x1p-16f).intoArray(units, 0);
+            ((FloatVector) bytesB.reinterpretAsBytes().convertShape(VectorOperators.B2F, Simd.F256, 0))
+                    .mul(0x1p-16f).intoArray(units, 8);
             int o = yaOff + b * 256;
             FloatVector sEA = FloatVector.zero(Simd.F256);
             FloatVector sOA = sEA;
             FloatVector sEB = sEA;
             FloatVector sOB = sEA;
-            for (int c = 0; c < 4; c++) {
-                int oc = o + 64 * c;
+            // chunks 2h (the even lanes' sums) and 2h + 1 (the odd lanes')
+            for (int h = 0; h < 2; h++) {
+                int oc = o + 128 * h;
                 ShortVector y0 = ShortVector.fromArray(Simd.S256, ya, oc);
                 ShortVector y1 = ShortVector.fromArray(Simd.S256, ya, oc + 16);
                 ShortVector y2 = ShortVector.fromArray(Simd.S256, ya, oc + 32);
                 ShortVector y3 = ShortVector.fromArray(Simd.S256, ya, oc + 48);
-                VectorShuffle<Float> ps = c == 0 ? S0 : c == 1 ? S2 : c == 2 ? S4 : S6;
-                VectorShuffle<Float> qs = c == 0 ? S1 : c == 1 ? S3 : c == 2 ? S5 : S7;
-                IntVector v = IntVector.fromMemorySegment(Simd.I256, w, blkA + QS + 32L * c, Simd.LE);
+                IntVector v = IntVector.fromMemorySegment(Simd.I256, w, blkA + QS + 64L * h, Simd.LE);
                 IntVector p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
                         .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
                         .reinterpretAsInts();
                 IntVector q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
                         .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
                         .reinterpretAsInts();
-                FloatVector partA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
-                        .convert(VectorOperators.I2F, 0)).mul(unitA.rearrange(ps));
-                partA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
-                        .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(qs), partA);
-                v = IntVector.fromMemorySegment(Simd.I256, w, blkB + QS + 32L * c, Simd.LE);
+                FloatVector part = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).mul(units[4 * h]);
+                sEA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Simd.F256, units[4 * h + 1]), part)
+                        .add(sEA);
+                v = IntVector.fromMemorySegment(Simd.I256, w, blkB + QS + 64L * h, Simd.LE);
                 p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
                         .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
                         .reinterpretAsInts();
                 q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
                         .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
                         .reinterpretAsInts();
-                FloatVector partB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
-                        .convert(VectorOperators.I2F, 0)).mul(unitB.rearrange(ps));
-                partB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
-                        .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(qs), partB);
-                if ((c & 1) == 0) {
-                    sEA = sEA.add(partA);
-                    sEB = sEB.add(partB);
-                } else {
-                    sOA = sOA.add(partA);
-                    sOB = sOB.add(partB);
-                }
+                part = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).mul(units[8 + 4 * h]);
+                sEB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Simd.F256, units[9 + 4 * h]), part)
+                        .add(sEB);
+                y0 = ShortVector.fromArray(Simd.S256, ya, oc + 64);
+                y1 = ShortVector.fromArray(Simd.S256, ya, oc + 80);
+                y2 = ShortVector.fromArray(Simd.S256, ya, oc + 96);
+                y3 = ShortVector.fromArray(Simd.S256, ya, oc + 112);
+                v = IntVector.fromMemorySegment(Simd.I256, w, blkA + QS + 64L * h + 32, Simd.LE);
+                p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
+                        .reinterpretAsInts();
+                q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
+                        .reinterpretAsInts();
+                part = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).mul(units[4 * h + 2]);
+                sOA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Simd.F256, units[4 * h + 3]), part)
+                        .add(sOA);
+                v = IntVector.fromMemorySegment(Simd.I256, w, blkB + QS + 64L * h + 32, Simd.LE);
+                p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
+                        .reinterpretAsInts();
+                q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
+                        .reinterpretAsInts();
+                part = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).mul(units[10 + 4 * h]);
+                sOB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Simd.F256, units[11 + 4 * h]), part)
+                        .add(sOB);
             }
             float dyb = dy[dyOff + b];
             FloatVector bsE = FloatVector.fromArray(Simd.F256, ks, ksOff + 16 * b);
@@ -534,8 +556,12 @@ public final class Q4KKernel {
             FloatVector mdyA = FloatVector.broadcast(Simd.F256, -(Float.float16ToFloat((short) (ddA >>> 16)) * dyb));
             FloatVector ddyB = FloatVector.broadcast(Simd.F256, Float.float16ToFloat((short) ddB) * dyb);
             FloatVector mdyB = FloatVector.broadcast(Simd.F256, -(Float.float16ToFloat((short) (ddB >>> 16)) * dyb));
-            FloatVector mnA = (FloatVector) bytesA.convertShape(VectorOperators.B2F, Simd.F256, 1);
-            FloatVector mnB = (FloatVector) bytesB.convertShape(VectorOperators.B2F, Simd.F256, 1);
+            // the mins are bytes 8-15: moved to the front by an int shuffle (convertShape's part 1 of
+            // the bytes was a byte shuffle whose indices C2 computed with byte multiplies per block)
+            FloatVector mnA = (FloatVector) bytesA.rearrange(HDR_MINS).reinterpretAsBytes()
+                    .convertShape(VectorOperators.B2F, Simd.F256, 0);
+            FloatVector mnB = (FloatVector) bytesB.rearrange(HDR_MINS).reinterpretAsBytes()
+                    .convertShape(VectorOperators.B2F, Simd.F256, 0);
             accEA = mnA.mul(bsE).fma(mdyA, sEA.fma(ddyA, accEA));
             accOA = mnA.mul(bsO).fma(mdyA, sOA.fma(ddyA, accOA));
             accEB = mnB.mul(bsE).fma(mdyB, sEB.fma(ddyB, accEB));

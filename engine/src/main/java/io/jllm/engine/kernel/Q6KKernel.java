@@ -358,21 +358,20 @@ public final class Q6KKernel {
                         .convertShape(VectorOperators.B2F, Simd.F256, 0)).mul(0x1p-16f);
                 IntVector hqA0 = IntVector.fromMemorySegment(Simd.I256, w, blkA + QH + 32L * h, Simd.LE);
                 IntVector hqB0 = IntVector.fromMemorySegment(Simd.I256, w, blkB + QH + 32L * h, Simd.LE);
-                for (int span = 0; span < 2; span++) {
-                    int g = 2 * h + span;
-                    int og = o + 96 * g;
+                // the two spans written out, so that each rearrange has a constant shuffle: with one
+                // picked per iteration, C2 loaded and masked its indices at every use, and the ops on
+                // vectors crossing that loop's head needed the JDK's receiver profiles (KERNELS.md)
+                {
+                    // span 0: chunk 2 * h of the block, into the even lanes' sums
+                    int og = o + 96 * (2 * h);
                     ShortVector y0 = ShortVector.fromArray(Simd.S256, ya, og);
                     ShortVector y1 = ShortVector.fromArray(Simd.S256, ya, og + 16);
                     ShortVector y2 = ShortVector.fromArray(Simd.S256, ya, og + 32);
                     ShortVector y3 = ShortVector.fromArray(Simd.S256, ya, og + 48);
                     ShortVector biasP = ShortVector.fromArray(Simd.S256, ya, og + 64);
                     ShortVector biasQ = ShortVector.fromArray(Simd.S256, ya, og + 80);
-                    VectorShuffle<Float> ps = span == 0 ? G0 : G1;
-                    VectorShuffle<Float> qs = span == 0 ? G2 : G3;
-                    int qhShift = 2 * span;
-
-                    IntVector v = IntVector.fromMemorySegment(Simd.I256, w, blkA + QL + 32L * g, Simd.LE);
-                    IntVector hq = hqA0.lanewise(VectorOperators.LSHR, qhShift);
+                    IntVector v = IntVector.fromMemorySegment(Simd.I256, w, blkA + QL + 32L * (2 * h), Simd.LE);
+                    IntVector hq = hqA0;
                     IntVector p = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
                             .reinterpretAsShorts().mul(y0)
                             .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
@@ -385,13 +384,13 @@ public final class Q6KKernel {
                                     .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts()
                                     .mul(y3))
                             .sub(biasQ).reinterpretAsInts();
-                    FloatVector partA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
-                            .convert(VectorOperators.I2F, 0)).mul(unitA.rearrange(ps));
-                    partA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
-                            .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(qs), partA);
-
-                    v = IntVector.fromMemorySegment(Simd.I256, w, blkB + QL + 32L * g, Simd.LE);
-                    hq = hqB0.lanewise(VectorOperators.LSHR, qhShift);
+                    sEA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                            .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(G2),
+                                    ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                                            .convert(VectorOperators.I2F, 0)).mul(unitA.rearrange(G0)))
+                            .add(sEA);
+                    v = IntVector.fromMemorySegment(Simd.I256, w, blkB + QL + 32L * (2 * h), Simd.LE);
+                    hq = hqB0;
                     p = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
                             .reinterpretAsShorts().mul(y0)
                             .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
@@ -404,17 +403,59 @@ public final class Q6KKernel {
                                     .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts()
                                     .mul(y3))
                             .sub(biasQ).reinterpretAsInts();
-                    FloatVector partB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
-                            .convert(VectorOperators.I2F, 0)).mul(unitB.rearrange(ps));
-                    partB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
-                            .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(qs), partB);
-                    if (span == 0) {
-                        sEA = sEA.add(partA);
-                        sEB = sEB.add(partB);
-                    } else {
-                        sOA = sOA.add(partA);
-                        sOB = sOB.add(partB);
-                    }
+                    sEB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                            .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(G2),
+                                    ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                                            .convert(VectorOperators.I2F, 0)).mul(unitB.rearrange(G0)))
+                            .add(sEB);
+                }
+                {
+                    // span 1: chunk 2 * h + 1 of the block, into the odd lanes' sums
+                    int og = o + 96 * (2 * h + 1);
+                    ShortVector y0 = ShortVector.fromArray(Simd.S256, ya, og);
+                    ShortVector y1 = ShortVector.fromArray(Simd.S256, ya, og + 16);
+                    ShortVector y2 = ShortVector.fromArray(Simd.S256, ya, og + 32);
+                    ShortVector y3 = ShortVector.fromArray(Simd.S256, ya, og + 48);
+                    ShortVector biasP = ShortVector.fromArray(Simd.S256, ya, og + 64);
+                    ShortVector biasQ = ShortVector.fromArray(Simd.S256, ya, og + 80);
+                    IntVector v = IntVector.fromMemorySegment(Simd.I256, w, blkA + QL + 32L * (2 * h + 1), Simd.LE);
+                    IntVector hq = hqA0.lanewise(VectorOperators.LSHR, 2);
+                    IntVector p = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
+                            .reinterpretAsShorts().mul(y0)
+                            .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
+                                    .or(hq.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts()
+                                    .mul(y2))
+                            .sub(biasP).reinterpretAsInts();
+                    IntVector q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq.and(0x00300030))
+                            .reinterpretAsShorts().mul(y1)
+                            .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
+                                    .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts()
+                                    .mul(y3))
+                            .sub(biasQ).reinterpretAsInts();
+                    sOA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                            .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(G3),
+                                    ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                                            .convert(VectorOperators.I2F, 0)).mul(unitA.rearrange(G1)))
+                            .add(sOA);
+                    v = IntVector.fromMemorySegment(Simd.I256, w, blkB + QL + 32L * (2 * h + 1), Simd.LE);
+                    hq = hqB0.lanewise(VectorOperators.LSHR, 2);
+                    p = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
+                            .reinterpretAsShorts().mul(y0)
+                            .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
+                                    .or(hq.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts()
+                                    .mul(y2))
+                            .sub(biasP).reinterpretAsInts();
+                    q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq.and(0x00300030))
+                            .reinterpretAsShorts().mul(y1)
+                            .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
+                                    .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts()
+                                    .mul(y3))
+                            .sub(biasQ).reinterpretAsInts();
+                    sOB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                            .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(G3),
+                                    ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                                            .convert(VectorOperators.I2F, 0)).mul(unitB.rearrange(G1)))
+                            .add(sOB);
                 }
             }
             float dyb = dy[dyOff + b];
