@@ -91,7 +91,8 @@ public final class ServerOptions {
 
     @Option(names = "--warmup", defaultValue = "5000", paramLabel = "MS",
             description = "While /health says loading, run dummy forward passes this long so the JIT has compiled "
-                    + "the kernels before the first request; 0 = off (default: ${DEFAULT-VALUE}).")
+                    + "the kernels before the first request; 0 = off, which can leave kernels that first compile "
+                    + "under odd traffic 2x slower for the process's life (default: ${DEFAULT-VALUE}).")
     long warmupMillis;
 
     /** Parses {@code args} into a config, or throws picocli's ParameterException naming the bad option. */
