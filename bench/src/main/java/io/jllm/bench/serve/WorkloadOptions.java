@@ -1,6 +1,7 @@
 package io.jllm.bench.serve;
 
 import io.jllm.engine.api.EngineConfig;
+import io.jllm.server.ServerConfig;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -35,18 +36,15 @@ public final class WorkloadOptions {
         }
     }
 
-    /** The server's default {@code --warmup}. */
-    static final long SERVER_WARMUP_MILLIS = 5000;
-
     /**
-     * The engine for this workload: greedy clients, prefix caching on and the 5 s kernel warm-up (as
-     * served), F16 KV cache. Without the warm-up the matrix-vector kernels reached C2 only late, through
+     * The engine for this workload: greedy clients, prefix caching on and the server's kernel warm-up
+     * (as served), F16 KV cache. Without the warm-up the matrix-vector kernels reached C2 only late, through
      * the seed's part-filled batches, and in 4 of 4 JVMs their code ran concurrency 1 at 8-15 t/s
      * against 24 with it (bench/KERNELS.md, eighteenth session).
      */
     public EngineConfig engineConfig(Path file, int threads, int maxRunning, long kvCacheTokens) {
         return EngineConfig.defaults(file).withThreads(threads).withKvCacheTokens(kvCacheTokens)
                 .withScheduling(maxRunning, Math.max(stepTokens, maxRunning), 4096, true)
-                .withWarmup(SERVER_WARMUP_MILLIS);
+                .withWarmup(ServerConfig.defaults(file).warmupMillis());
     }
 }
