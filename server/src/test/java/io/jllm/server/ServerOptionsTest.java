@@ -66,6 +66,7 @@ class ServerOptionsTest {
         assertError("--kernels must be simd or reference", "--kernels", "gpu");
         assertError("--chat-template must be auto, qwen3 or chatml", "--chat-template", "llama3");
         assertError("--drain-seconds must be >= 0", "--drain-seconds", "-1");
+        assertError("--warmup must be >= 0, got -5", "--warmup", "-5");
     }
 
     @Test
