@@ -294,37 +294,69 @@ public final class Q4KKernel {
             int o = yaOff + b * 256;
             FloatVector sA = FloatVector.zero(Simd.F512);
             FloatVector sB = FloatVector.zero(Simd.F512);
-            for (int k = 0; k < 2; k++) {
-                int ok = o + 128 * k;
-                ShortVector y0 = ShortVector.fromArray(Simd.S512, ya, ok);
-                ShortVector y1 = ShortVector.fromArray(Simd.S512, ya, ok + 32);
-                ShortVector y2 = ShortVector.fromArray(Simd.S512, ya, ok + 64);
-                ShortVector y3 = ShortVector.fromArray(Simd.S512, ya, ok + 96);
-                VectorShuffle<Float> ps = k == 0 ? P0 : P1;
-                VectorShuffle<Float> qs = k == 0 ? Q0 : Q1;
-                IntVector v = IntVector.fromMemorySegment(Simd.I512, w, blkA + QS + 64L * k, Simd.LE);
-                IntVector p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
-                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
-                        .reinterpretAsInts();
-                IntVector q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
-                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
-                        .reinterpretAsInts();
-                sA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
-                        .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(ps), sA);
-                sA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
-                        .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(qs), sA);
-                v = IntVector.fromMemorySegment(Simd.I512, w, blkB + QS + 64L * k, Simd.LE);
-                p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
-                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
-                        .reinterpretAsInts();
-                q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
-                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
-                        .reinterpretAsInts();
-                sB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
-                        .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(ps), sB);
-                sB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
-                        .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(qs), sB);
-            }
+            // the two chunk pairs written out, so that every rearrange has a constant shuffle
+            // (bench/KERNELS.md, nineteenth session)
+            ShortVector y0;
+            ShortVector y1;
+            ShortVector y2;
+            ShortVector y3;
+            IntVector v;
+            IntVector p;
+            IntVector q;
+            // chunks 0 and 1
+            y0 = ShortVector.fromArray(Simd.S512, ya, o);
+            y1 = ShortVector.fromArray(Simd.S512, ya, o + 32);
+            y2 = ShortVector.fromArray(Simd.S512, ya, o + 64);
+            y3 = ShortVector.fromArray(Simd.S512, ya, o + 96);
+            v = IntVector.fromMemorySegment(Simd.I512, w, blkA + QS, Simd.LE);
+            p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
+                    .reinterpretAsInts();
+            q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
+                    .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
+                    .reinterpretAsInts();
+            sA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                    .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(P0), sA);
+            sA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                    .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(Q0), sA);
+            v = IntVector.fromMemorySegment(Simd.I512, w, blkB + QS, Simd.LE);
+            p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
+                    .reinterpretAsInts();
+            q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
+                    .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
+                    .reinterpretAsInts();
+            sB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                    .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(P0), sB);
+            sB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                    .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(Q0), sB);
+            // chunks 2 and 3
+            y0 = ShortVector.fromArray(Simd.S512, ya, o + 128);
+            y1 = ShortVector.fromArray(Simd.S512, ya, o + 128 + 32);
+            y2 = ShortVector.fromArray(Simd.S512, ya, o + 128 + 64);
+            y3 = ShortVector.fromArray(Simd.S512, ya, o + 128 + 96);
+            v = IntVector.fromMemorySegment(Simd.I512, w, blkA + QS + 64, Simd.LE);
+            p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
+                    .reinterpretAsInts();
+            q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
+                    .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
+                    .reinterpretAsInts();
+            sA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                    .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(P1), sA);
+            sA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                    .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(Q1), sA);
+            v = IntVector.fromMemorySegment(Simd.I512, w, blkB + QS + 64, Simd.LE);
+            p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
+                    .reinterpretAsInts();
+            q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
+                    .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
+                    .reinterpretAsInts();
+            sB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                    .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(P1), sB);
+            sB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                    .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(Q1), sB);
             float dyb = dy[dyOff + b];
             FloatVector bs = FloatVector.fromArray(Simd.F512, ks, ksOff + 16 * b);
             int ddA = hdrA.lane(0);
@@ -389,37 +421,69 @@ public final class Q4KKernel {
                 int o = yaOff + b * 256;
                 FloatVector sA = FloatVector.zero(Simd.F512);
                 FloatVector sB = FloatVector.zero(Simd.F512);
-                for (int k = 0; k < 2; k++) {
-                    int ok = o + 128 * k;
-                    ShortVector y0 = ShortVector.fromArray(Simd.S512, ya, ok);
-                    ShortVector y1 = ShortVector.fromArray(Simd.S512, ya, ok + 32);
-                    ShortVector y2 = ShortVector.fromArray(Simd.S512, ya, ok + 64);
-                    ShortVector y3 = ShortVector.fromArray(Simd.S512, ya, ok + 96);
-                    VectorShuffle<Float> ps = k == 0 ? P0 : P1;
-                    VectorShuffle<Float> qs = k == 0 ? Q0 : Q1;
-                    IntVector v = IntVector.fromMemorySegment(Simd.I512, w, blkA + QS + 64L * k, Simd.LE);
-                    IntVector p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
-                            .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
-                            .reinterpretAsInts();
-                    IntVector q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
-                            .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
-                            .reinterpretAsInts();
-                    sA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
-                            .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(ps), sA);
-                    sA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
-                            .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(qs), sA);
-                    v = IntVector.fromMemorySegment(Simd.I512, w, blkB + QS + 64L * k, Simd.LE);
-                    p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
-                            .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
-                            .reinterpretAsInts();
-                    q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
-                            .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
-                            .reinterpretAsInts();
-                    sB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
-                            .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(ps), sB);
-                    sB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
-                            .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(qs), sB);
-                }
+                // the two chunk pairs written out, so that every rearrange has a constant shuffle
+                // (bench/KERNELS.md, nineteenth session)
+                ShortVector y0;
+                ShortVector y1;
+                ShortVector y2;
+                ShortVector y3;
+                IntVector v;
+                IntVector p;
+                IntVector q;
+                // chunks 0 and 1
+                y0 = ShortVector.fromArray(Simd.S512, ya, o);
+                y1 = ShortVector.fromArray(Simd.S512, ya, o + 32);
+                y2 = ShortVector.fromArray(Simd.S512, ya, o + 64);
+                y3 = ShortVector.fromArray(Simd.S512, ya, o + 96);
+                v = IntVector.fromMemorySegment(Simd.I512, w, blkA + QS, Simd.LE);
+                p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
+                        .reinterpretAsInts();
+                q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
+                        .reinterpretAsInts();
+                sA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(P0), sA);
+                sA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(Q0), sA);
+                v = IntVector.fromMemorySegment(Simd.I512, w, blkB + QS, Simd.LE);
+                p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
+                        .reinterpretAsInts();
+                q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
+                        .reinterpretAsInts();
+                sB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(P0), sB);
+                sB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(Q0), sB);
+                // chunks 2 and 3
+                y0 = ShortVector.fromArray(Simd.S512, ya, o + 128);
+                y1 = ShortVector.fromArray(Simd.S512, ya, o + 128 + 32);
+                y2 = ShortVector.fromArray(Simd.S512, ya, o + 128 + 64);
+                y3 = ShortVector.fromArray(Simd.S512, ya, o + 128 + 96);
+                v = IntVector.fromMemorySegment(Simd.I512, w, blkA + QS + 64, Simd.LE);
+                p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
+                        .reinterpretAsInts();
+                q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
+                        .reinterpretAsInts();
+                sA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(P1), sA);
+                sA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(Q1), sA);
+                v = IntVector.fromMemorySegment(Simd.I512, w, blkB + QS + 64, Simd.LE);
+                p = v.and(0x000F000F).reinterpretAsShorts().mul(y0)
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(y2))
+                        .reinterpretAsInts();
+                q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(y1)
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(y3))
+                        .reinterpretAsInts();
+                sB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(P1), sB);
+                sB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                        .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(Q1), sB);
                 float dyb = dy[dyOff + b];
                 FloatVector bs = FloatVector.fromArray(Simd.F512, ks, ksOff + 16 * b);
                 int ddA = hdrA.lane(0);

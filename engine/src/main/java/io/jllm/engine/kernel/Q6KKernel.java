@@ -251,53 +251,99 @@ public final class Q6KKernel {
             IntVector qhB = IntVector.fromMemorySegment(Simd.I512, w, blkB + QH, Simd.LE);
             int o = yaOff + b * LAYOUT;
             FloatVector sA = FloatVector.zero(Simd.F512);
-            FloatVector sB = FloatVector.zero(Simd.F512);
-            for (int h = 0; h < 2; h++) {
-                int oh = o + 192 * h;
-                ShortVector y0 = ShortVector.fromArray(Simd.S512, ya, oh);
-                ShortVector y1 = ShortVector.fromArray(Simd.S512, ya, oh + 32);
-                ShortVector y2 = ShortVector.fromArray(Simd.S512, ya, oh + 64);
-                ShortVector y3 = ShortVector.fromArray(Simd.S512, ya, oh + 96);
-                ShortVector biasP = ShortVector.fromArray(Simd.S512, ya, oh + 128);
-                ShortVector biasQ = ShortVector.fromArray(Simd.S512, ya, oh + 160);
-                VectorShuffle<Integer> dup = h == 0 ? DUP_LO : DUP_HI;
-                VectorShuffle<Float> ps = h == 0 ? P0 : P1;
-                VectorShuffle<Float> qs = h == 0 ? Q0 : Q1;
-
-                IntVector v = IntVector.fromMemorySegment(Simd.I512, w, blkA + QL + 64L * h, Simd.LE);
-                IntVector hq = qhA.rearrange(dup).lanewise(VectorOperators.LSHR, spanShift);
-                IntVector p = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
-                        .reinterpretAsShorts().mul(y0)
-                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
-                                .or(hq.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts().mul(y2))
-                        .sub(biasP).reinterpretAsInts();
-                IntVector q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq.and(0x00300030))
-                        .reinterpretAsShorts().mul(y1)
-                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
-                                .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts().mul(y3))
-                        .sub(biasQ).reinterpretAsInts();
-                sA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
-                        .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(ps), sA);
-                sA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
-                        .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(qs), sA);
-
-                v = IntVector.fromMemorySegment(Simd.I512, w, blkB + QL + 64L * h, Simd.LE);
-                hq = qhB.rearrange(dup).lanewise(VectorOperators.LSHR, spanShift);
-                p = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
-                        .reinterpretAsShorts().mul(y0)
-                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
-                                .or(hq.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts().mul(y2))
-                        .sub(biasP).reinterpretAsInts();
-                q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq.and(0x00300030))
-                        .reinterpretAsShorts().mul(y1)
-                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
-                                .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts().mul(y3))
-                        .sub(biasQ).reinterpretAsInts();
-                sB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
-                        .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(ps), sB);
-                sB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
-                        .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(qs), sB);
-            }
+            FloatVector sB = sA;
+            // the two halves written out, so that every rearrange has a constant shuffle: a shuffle
+            // picked per loop iteration left the ops after it as calls in JVMs without the JDK's
+            // type profiles, which then ran the Java fallbacks and allocated (bench/KERNELS.md,
+            // nineteenth session)
+            ShortVector y0;
+            ShortVector y1;
+            ShortVector y2;
+            ShortVector y3;
+            ShortVector biasP;
+            ShortVector biasQ;
+            IntVector v;
+            IntVector hq;
+            IntVector p;
+            IntVector q;
+            // half 0
+            y0 = ShortVector.fromArray(Simd.S512, ya, o);
+            y1 = ShortVector.fromArray(Simd.S512, ya, o + 32);
+            y2 = ShortVector.fromArray(Simd.S512, ya, o + 64);
+            y3 = ShortVector.fromArray(Simd.S512, ya, o + 96);
+            biasP = ShortVector.fromArray(Simd.S512, ya, o + 128);
+            biasQ = ShortVector.fromArray(Simd.S512, ya, o + 160);
+            v = IntVector.fromMemorySegment(Simd.I512, w, blkA + QL, Simd.LE);
+            hq = qhA.rearrange(DUP_LO).lanewise(VectorOperators.LSHR, spanShift);
+            p = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
+                    .reinterpretAsShorts().mul(y0)
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
+                            .or(hq.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts().mul(y2))
+                    .sub(biasP).reinterpretAsInts();
+            q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq.and(0x00300030))
+                    .reinterpretAsShorts().mul(y1)
+                    .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
+                            .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts().mul(y3))
+                    .sub(biasQ).reinterpretAsInts();
+            sA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                    .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(P0), sA);
+            sA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                    .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(Q0), sA);
+            v = IntVector.fromMemorySegment(Simd.I512, w, blkB + QL, Simd.LE);
+            hq = qhB.rearrange(DUP_LO).lanewise(VectorOperators.LSHR, spanShift);
+            p = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
+                    .reinterpretAsShorts().mul(y0)
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
+                            .or(hq.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts().mul(y2))
+                    .sub(biasP).reinterpretAsInts();
+            q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq.and(0x00300030))
+                    .reinterpretAsShorts().mul(y1)
+                    .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
+                            .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts().mul(y3))
+                    .sub(biasQ).reinterpretAsInts();
+            sB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                    .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(P0), sB);
+            sB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                    .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(Q0), sB);
+            // half 1
+            y0 = ShortVector.fromArray(Simd.S512, ya, o + 192);
+            y1 = ShortVector.fromArray(Simd.S512, ya, o + 192 + 32);
+            y2 = ShortVector.fromArray(Simd.S512, ya, o + 192 + 64);
+            y3 = ShortVector.fromArray(Simd.S512, ya, o + 192 + 96);
+            biasP = ShortVector.fromArray(Simd.S512, ya, o + 192 + 128);
+            biasQ = ShortVector.fromArray(Simd.S512, ya, o + 192 + 160);
+            v = IntVector.fromMemorySegment(Simd.I512, w, blkA + QL + 64, Simd.LE);
+            hq = qhA.rearrange(DUP_HI).lanewise(VectorOperators.LSHR, spanShift);
+            p = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
+                    .reinterpretAsShorts().mul(y0)
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
+                            .or(hq.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts().mul(y2))
+                    .sub(biasP).reinterpretAsInts();
+            q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq.and(0x00300030))
+                    .reinterpretAsShorts().mul(y1)
+                    .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
+                            .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts().mul(y3))
+                    .sub(biasQ).reinterpretAsInts();
+            sA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                    .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(P1), sA);
+            sA = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                    .convert(VectorOperators.I2F, 0)).fma(unitA.rearrange(Q1), sA);
+            v = IntVector.fromMemorySegment(Simd.I512, w, blkB + QL + 64, Simd.LE);
+            hq = qhB.rearrange(DUP_HI).lanewise(VectorOperators.LSHR, spanShift);
+            p = v.and(0x000F000F).or(hq.lanewise(VectorOperators.LSHL, 4).and(0x00300030))
+                    .reinterpretAsShorts().mul(y0)
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F)
+                            .or(hq.lanewise(VectorOperators.LSHR, 4).and(0x00300030)).reinterpretAsShorts().mul(y2))
+                    .sub(biasP).reinterpretAsInts();
+            q = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).or(hq.and(0x00300030))
+                    .reinterpretAsShorts().mul(y1)
+                    .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F)
+                            .or(hq.lanewise(VectorOperators.LSHR, 8).and(0x00300030)).reinterpretAsShorts().mul(y3))
+                    .sub(biasQ).reinterpretAsInts();
+            sB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).add(p.and(0xFFFF0000))
+                    .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(P1), sB);
+            sB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
+                    .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(Q1), sB);
             float dyb = dy[dyOff + b];
             accA = sA.fma(FloatVector.broadcast(Simd.F512,
                     Float.float16ToFloat(w.get(Bytes.SHORT_LE, blkA + D)) * dyb), accA);
