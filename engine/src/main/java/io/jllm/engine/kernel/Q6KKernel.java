@@ -252,10 +252,10 @@ public final class Q6KKernel {
             int o = yaOff + b * LAYOUT;
             FloatVector sA = FloatVector.zero(Simd.F512);
             FloatVector sB = sA;
-            // the two halves written out, so that every rearrange has a constant shuffle: a shuffle
-            // picked per loop iteration left the ops after it as calls in JVMs without the JDK's
-            // type profiles, which then ran the Java fallbacks and allocated (bench/KERNELS.md,
-            // nineteenth session)
+            // the two halves written out, so that every rearrange has a constant shuffle: 27 against
+            // 33 cycles per block with the shuffles picked per loop iteration. A JVM whose hot
+            // kernels are 128-bit (a Q4_0 file) can still compile this into the Java fallbacks
+            // (bench/KERNELS.md, nineteenth session)
             ShortVector y0;
             ShortVector y1;
             ShortVector y2;
