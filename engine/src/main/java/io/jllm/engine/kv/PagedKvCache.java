@@ -203,6 +203,15 @@ public final class PagedKvCache implements AutoCloseable {
      * {@code layer}.
      */
     public void store(int layer, long slot, float[] k, int kOffset, float[] v, int vOffset) {
+        store(layer, slot, k, kOffset, v, vOffset, new short[headDim]);
+    }
+
+    /**
+     * {@link #store(int, long, float[], int, float[], int)} with the caller's scratch of at least
+     * {@link #headDim()} shorts (nothing allocated): one thread's, as several may store at once
+     * (different slots).
+     */
+    public void store(int layer, long slot, float[] k, int kOffset, float[] v, int vOffset, short[] scratch) {
         MemorySegment ks = keys[layer];
         MemorySegment vs = values[layer];
         long first = row(slot, 0);
@@ -210,14 +219,22 @@ public final class PagedKvCache implements AutoCloseable {
             long base = first + headOffset(h);
             int from = h * headDim;
             if (type == KvType.F16) {
-                for (int i = 0; i < headDim; i++) {
-                    ks.setAtIndex(F16, base + i, Float.floatToFloat16(k[kOffset + from + i]));
-                    vs.setAtIndex(F16, base + i, Float.floatToFloat16(v[vOffset + from + i]));
-                }
+                // converted in an array loop (which C2 vectorizes: vcvtps2ph) and copied in bulk;
+                // element by element into the segment it stayed scalar
+                toHalves(k, kOffset + from, scratch, headDim);
+                MemorySegment.copy(scratch, 0, ks, F16, base * 2, headDim);
+                toHalves(v, vOffset + from, scratch, headDim);
+                MemorySegment.copy(scratch, 0, vs, F16, base * 2, headDim);
             } else {
                 MemorySegment.copy(k, kOffset + from, ks, F32, base * 4, headDim);
                 MemorySegment.copy(v, vOffset + from, vs, F32, base * 4, headDim);
             }
+        }
+    }
+
+    private static void toHalves(float[] x, int off, short[] out, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = Float.floatToFloat16(x[off + i]);
         }
     }
 

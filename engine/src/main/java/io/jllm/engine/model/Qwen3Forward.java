@@ -67,6 +67,8 @@ public final class Qwen3Forward {
     private final AttentionOp attentionOp = new AttentionOp();
     private ForwardBatch batch;
     private int layer;
+    /** Per pool member: one head's keys or values as halves on their way into the cache. */
+    private final short[][] kvScratch;
     private ForwardProfile profile;
 
     /**
@@ -105,6 +107,7 @@ public final class Qwen3Forward {
         // each key and value once per tile (and at least twice the positions: two heads per pass)
         this.attentionTile = Attention.tileTokens(c.groupSize());
         int tileScratch = Attention.tileScratch(attentionTile, c.groupSize(), positions - 1, c.headDim());
+        this.kvScratch = new short[pool.size()][cache.headDim()];
         this.scores = new float[pool.size()][];
         for (int i = 0; i < scores.length; i++) {
             scores[i] = Attention.newScratch(Math.max(2 * positions, tileScratch));
@@ -236,9 +239,7 @@ public final class Qwen3Forward {
             t0 = matmul(xn, n, dim, lw.wq(), q, lw.wk(), k, lw.wv(), v, ForwardProfile.Op.MATMUL_QKV, t0);
             normAndRope(n, lw);
             t0 = p == null ? 0 : p.add(ForwardProfile.Op.QK_NORM_ROPE, t0);
-            for (int t = 0; t < n; t++) {
-                cache.store(layer, b.sequences[t].slot(b.positions[t]), k, t * c.kvDim(), v, t * c.kvDim());
-            }
+            storeKv(n);
             t0 = p == null ? 0 : p.add(ForwardProfile.Op.KV_STORE, t0);
             int tiles = planAttentionTiles(b, n);
             pool.run(attentionOp, tiles * c.kvHeads());
@@ -294,6 +295,16 @@ public final class Qwen3Forward {
         pool.run(op, n);
     }
 
+    /**
+     * Each token's keys and values into the cache, tokens split over the pool: a seed-workload step
+     * spent 6.4 ms of 117 storing them on one thread (8.6 ns a value, bench/RESULTS.md).
+     */
+    private void storeKv(int n) {
+        PointwiseOp op = pointwiseOp;
+        op.kind = PointwiseOp.KV_STORE;
+        pool.run(op, n);
+    }
+
     private void swiglu(int count) {
         PointwiseOp op = pointwiseOp;
         op.kind = PointwiseOp.SWIGLU;
@@ -312,6 +323,7 @@ public final class Qwen3Forward {
         static final int NORM = 0;
         static final int QK_NORM_ROPE = 1;
         static final int SWIGLU = 2;
+        static final int KV_STORE = 3;
         int kind;
         float[] in;
         float[] out;
@@ -326,6 +338,8 @@ public final class Qwen3Forward {
             switch (kind) {
                 case NORM -> Norms.rmsNorm(in, chunk * dim, out, chunk * dim, dim, weight, c.rmsEps());
                 case QK_NORM_ROPE -> normAndRope(chunk);
+                case KV_STORE -> cache.store(layer, batch.sequences[chunk].slot(batch.positions[chunk]), k,
+                        chunk * c.kvDim(), v, chunk * c.kvDim(), kvScratch[member]);
                 default -> swiglu(chunk * chunkSize, Math.min(count, (chunk + 1) * chunkSize));
             }
         }
