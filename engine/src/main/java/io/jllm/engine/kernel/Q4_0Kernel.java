@@ -220,7 +220,12 @@ public final class Q4_0Kernel {
             float d0 = Float.float16ToFloat(w.get(Bytes.SHORT_LE, blk + D)) * dy[dyOff + b];
             acc = acc.blend(s.fma(FloatVector.broadcast(Simd.F512, d0), acc), LOWER8);
         }
-        return Simd.tree16(acc);
+        // Simd.tree16 lane-wise
+        FloatVector h = acc.add(acc.rearrange(Simd.HALVES));
+        h = h.add(h.rearrange(Simd.XOR4));
+        h = h.add(h.rearrange(Simd.XOR2));
+        h = h.add(h.rearrange(Simd.XOR1));
+        return h.lane(0);
     }
 
     private static float dot(MemorySegment w, long row, int blocks, short[] ya, int yaOff, float[] dy, int dyOff) {

@@ -90,15 +90,6 @@ final class Simd {
                 a[off + 4] + a[off + 12], a[off + 5] + a[off + 13], a[off + 6] + a[off + 14], a[off + 7] + a[off + 15]);
     }
 
-    /** {@link #tree16} of a 512-bit vector's lanes, lane-wise (small enough for C2 to inline). */
-    static float tree16(FloatVector acc) {
-        FloatVector h = acc.add(acc.rearrange(HALVES));
-        h = h.add(h.rearrange(XOR4));
-        h = h.add(h.rearrange(XOR2));
-        h = h.add(h.rearrange(XOR1));
-        return h.lane(0);
-    }
-
     /** The last three levels of {@link #tree16}, on lanes already folded from 16 to 8. */
     static float tree8(float h0, float h1, float h2, float h3, float h4, float h5, float h6, float h7) {
         float g0 = h0 + h4;
