@@ -297,7 +297,9 @@ public final class Qwen3Forward {
 
     /**
      * Each token's keys and values into the cache, tokens split over the pool: a seed-workload step
-     * spent 6.4 ms of 117 storing them on one thread (8.6 ns a value, bench/RESULTS.md).
+     * spent 6.4 ms of 117 storing them on one thread. Most of that is the page faults of fresh
+     * cache blocks (about 20 us a page on the VM measured, bench/KERNELS.md), which both cores now
+     * take in parallel.
      */
     private void storeKv(int n) {
         PointwiseOp op = pointwiseOp;
@@ -315,9 +317,10 @@ public final class Qwen3Forward {
     }
 
     /**
-     * The per-token and per-element ops (norms, Q/K norm and RoPE, SwiGLU), split over the pool
-     * like the matmuls: each token or element range is computed exactly as one thread would, so
-     * the bits do not depend on the split. On one thread they were an eighth of a prefill pass.
+     * The per-token and per-element ops (norms, Q/K norm and RoPE, the KV store, SwiGLU), split
+     * over the pool like the matmuls: each token or element range is computed exactly as one
+     * thread would, so the bits do not depend on the split. On one thread they were an eighth of a
+     * prefill pass.
      */
     private final class PointwiseOp implements ComputePool.Task {
         static final int NORM = 0;
