@@ -220,7 +220,8 @@ public final class Q4_0Kernel {
             float d0 = Float.float16ToFloat(w.get(Bytes.SHORT_LE, blk + D)) * dy[dyOff + b];
             acc = acc.blend(s.fma(FloatVector.broadcast(Simd.F512, d0), acc), LOWER8);
         }
-        // Simd.tree16 lane-wise
+        // Simd.tree16 lane-wise, written here: as a shared helper C2 did not inline it into this
+        // kernel and the accumulator went to it boxed (bench/KERNELS.md, twentieth session)
         FloatVector h = acc.add(acc.rearrange(Simd.HALVES));
         h = h.add(h.rearrange(Simd.XOR4));
         h = h.add(h.rearrange(Simd.XOR2));
