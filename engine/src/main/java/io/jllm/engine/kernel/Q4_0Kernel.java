@@ -29,7 +29,8 @@ import jdk.incubator.vector.VectorOperators;
  * vector for the one accumulator. A row's last 1-3 blocks run as a pair and a single block.
  * {@code cputime}, one thread, 3072x1024 batch 1, calibration cycles per block: 6.5-7.8 for the
  * 128-bit form, 5.0 for pairs, 4.6 for quads from four loads and three blends, 4.2 with the
- * permute; JVMs differ by up to 1.5 (bench/KERNELS.md, twentieth session).
+ * permute; some runs of old and new jars alike came out 1.5 higher (host noise; bench/KERNELS.md,
+ * twentieth session).
  */
 public final class Q4_0Kernel {
     static final int BLOCK_BYTES = 18;
