@@ -26,7 +26,7 @@ import jdk.incubator.vector.VectorOperators;
  * 128-bit load. At 512 bits four blocks run at once: a two-vector short permute (vpermi2w, AVX-512
  * BW) gathers their 64 quant bytes from two loads (a quad is 72 bytes), the products run on 32
  * short lanes, and each block pair (even, odd: all 16 canonical lanes) becomes one 16-lane float
- * vector for the one accumulator. A row's last 1-3 blocks run as a pair and a single block.
+ * vector for the one accumulator. A row's last 1-3 blocks run one at a time.
  * {@code cputime}, one thread, 3072x1024 batch 1, calibration cycles per block: 6.5-7.8 for the
  * 128-bit form, 5.0 for pairs, 4.6 for quads from four loads and three blends, 4.2 with the
  * permute; some runs of old and new jars alike came out 1.5 higher (host noise; bench/KERNELS.md,
@@ -67,28 +67,27 @@ public final class Q4_0Kernel {
     /**
      * SIMD layout, 8 entries per block and run: quants 2i (low nibble of byte 2i), 16+2i (its high
      * nibble), 2i+1, 17+2i, and the bias {@code 8 * (sum of those four)}. At 256 bits a block's five
-     * runs follow each other ({@link #LAYOUT} shorts per block). At 512 bits the blocks of a pair
-     * interleave run by run (run k of the pair: the even block's 8 entries, then the odd block's), so
-     * that one 16-lane load serves both; a row's odd last block keeps the per-block form. Rows of
-     * the activations start at even blocks (a token's run is {@code blocks * LAYOUT} shorts).
+     * runs follow each other ({@link #LAYOUT} shorts per block). At 512 bits the four blocks of a
+     * quad interleave run by run (run k of the quad: each block's 8 entries in turn), so that one
+     * 32-lane load serves all four; a row's last 1-3 blocks keep the per-block form. A token's
+     * activations take {@code blocks * LAYOUT} shorts either way, and quads never cross a row.
      */
     static void layoutActivations(Activations a, int b0, int blocks) {
         layoutActivations(a, b0, blocks, a.cols() / 32, Simd.WIDE);
     }
 
     /**
-     * {@link #layoutActivations} for rows of {@code rowBlocks} blocks, interleaved in groups (at 512
-     * bits: quads, then a pair and a single block for the row's last 1-3) or not.
+     * {@link #layoutActivations} for rows of {@code rowBlocks} blocks, interleaved in quads (at 512
+     * bits; a row's last 1-3 blocks keep the per-block form) or not.
      */
     static void layoutActivations(Activations a, int b0, int blocks, int rowBlocks, boolean groups) {
         int quads = rowBlocks & ~3;
-        int pairs = rowBlocks & ~1;
         for (int b = b0; b < b0 + blocks; b++) {
             int src = b * 32;
             int inRow = b % rowBlocks;
             // the group's first block in the row and its size; run k of a group holds 8 entries of
             // each of its blocks in turn
-            int size = !groups ? 1 : inRow < quads ? 4 : inRow < pairs ? 2 : 1;
+            int size = groups && inRow < quads ? 4 : 1;
             int first = inRow & -size;
             int dst = (b - inRow + first) * LAYOUT + 8 * (inRow - first);
             int run = 8 * size;
@@ -130,8 +129,6 @@ public final class Q4_0Kernel {
         }
     };
 
-    /** Ints 4-7 of a 256-bit vector: the second block of a pair. */
-    private static final VectorMask<Integer> UPPER4 = VectorMask.fromLong(Simd.I256, 0xF0);
     /**
      * Short i of a quad's quants, from two 64-byte loads (at the first block's quants and 6 bytes
      * on, ending where block b+3 does): part k = i/8 is block b+k's 8 shorts, 9k shorts on. Shorts,
@@ -181,31 +178,9 @@ public final class Q4_0Kernel {
             acc = s01.fma(FloatVector.broadcast(Simd.F512, d0).blend(d1, Simd.UPPER8), acc);
             acc = s23.fma(FloatVector.broadcast(Simd.F512, d2).blend(d3, Simd.UPPER8), acc);
         }
-        if (b + 1 < blocks) {
-            // a pair left (its layout interleaves the two blocks)
-            long blk = row + (long) b * BLOCK_BYTES;
-            // bytes blk+2 .. blk+17 (the even block's quants) and, from the load 2 bytes on, blk+20 ..
-            // blk+35 (the odd block's); neither load reads past the odd block
-            IntVector v = IntVector.fromMemorySegment(Simd.I256, w, blk + QS, Simd.LE)
-                    .blend(IntVector.fromMemorySegment(Simd.I256, w, blk + QS + 2, Simd.LE), UPPER4);
-            ShortVector lo0 = v.and(0x000F000F).reinterpretAsShorts();
-            ShortVector hi0 = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts();
-            ShortVector lo1 = v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts();
-            ShortVector hi1 = v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts();
-            int o = yaOff + b * LAYOUT;
-            ShortVector p = lo0.mul(ShortVector.fromArray(Simd.S256, ya, o))
-                    .add(hi0.mul(ShortVector.fromArray(Simd.S256, ya, o + 16)))
-                    .add(lo1.mul(ShortVector.fromArray(Simd.S256, ya, o + 32)))
-                    .add(hi1.mul(ShortVector.fromArray(Simd.S256, ya, o + 48)))
-                    .sub(ShortVector.fromArray(Simd.S256, ya, o + 64));
-            FloatVector s = (FloatVector) p.convertShape(VectorOperators.S2F, Simd.F512, 0);
-            float d0 = Float.float16ToFloat(w.get(Bytes.SHORT_LE, blk + D)) * dy[dyOff + b];
-            float d1 = Float.float16ToFloat(w.get(Bytes.SHORT_LE, blk + BLOCK_BYTES + D)) * dy[dyOff + b + 1];
-            acc = s.fma(FloatVector.broadcast(Simd.F512, d0).blend(d1, Simd.UPPER8), acc);
-            b += 2;
-        }
-        if (b < blocks) {
-            // the row's odd last block (even index: lanes 0-7), in the per-block layout
+        for (; b < blocks; b++) {
+            // the row's last 1-3 blocks one at a time, in the per-block layout: lanes 0-7, moved
+            // to 8-15 for an odd block (no Qwen3 row has them; tests do)
             long blk = row + (long) b * BLOCK_BYTES;
             IntVector v = IntVector.fromMemorySegment(Simd.I128, w, blk + QS, Simd.LE);
             int o = yaOff + b * LAYOUT;
@@ -218,8 +193,12 @@ public final class Q4_0Kernel {
                             .mul(ShortVector.fromArray(Simd.S128, ya, o + 24)))
                     .sub(ShortVector.fromArray(Simd.S128, ya, o + 32));
             FloatVector s = (FloatVector) p.convertShape(VectorOperators.S2F, Simd.F512, 0);
-            float d0 = Float.float16ToFloat(w.get(Bytes.SHORT_LE, blk + D)) * dy[dyOff + b];
-            acc = acc.blend(s.fma(FloatVector.broadcast(Simd.F512, d0), acc), LOWER8);
+            boolean odd = (b & 1) != 0;
+            if (odd) {
+                s = s.rearrange(Simd.HALVES);
+            }
+            float d = Float.float16ToFloat(w.get(Bytes.SHORT_LE, blk + D)) * dy[dyOff + b];
+            acc = acc.blend(s.fma(FloatVector.broadcast(Simd.F512, d), acc), odd ? Simd.UPPER8 : LOWER8);
         }
         // Simd.tree16 lane-wise, written here: as a shared helper C2 did not inline it into this
         // kernel and the accumulator went to it boxed (bench/KERNELS.md, twentieth session)
