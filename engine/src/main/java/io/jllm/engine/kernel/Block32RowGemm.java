@@ -94,13 +94,14 @@ final class Block32RowGemm {
                 weights = AlignedFloats.allocate(rowsInGroup * cols);
                 d = new float[rowsInGroup * blocks];
             }
-            if (rowIndex[1] != cols) {
+            int pitch = KQuantRowGemm.rowPitch(cols);
+            if (rowIndex[1] != pitch) {
                 for (int i = 0; i < RT; i++) {
-                    rowIndex[i] = i * cols;
+                    rowIndex[i] = i * pitch;
                 }
             }
-            if (rows.length < RT * cols) {
-                rows = new float[RT * cols];
+            if (rows.length < RT * pitch) {
+                rows = new float[RT * pitch];
                 ddy = new float[blocks * TT * RT];
             }
         }
@@ -144,7 +145,7 @@ final class Block32RowGemm {
                 for (int i = 0; i < RT; i++) {
                     // rows past the last repeat it: same work, stored once
                     long row = Math.min(rg + k * RT + i, r1 - 1) * rowBytes;
-                    dequantize(data, row, blocks, q4, s.rows, i * cols, s.d, k * blocks * RT + i);
+                    dequantize(data, row, blocks, q4, s.rows, i * KQuantRowGemm.rowPitch(cols), s.d, k * blocks * RT + i);
                 }
                 interleave(s.rows, blocks, lw, s.weights, WPAD + k * RT * cols, s.rowIndex);
             }
