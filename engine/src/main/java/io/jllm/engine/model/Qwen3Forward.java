@@ -431,15 +431,25 @@ public final class Qwen3Forward {
         pool.run(op, op.chunks);
     }
 
-    /** Rows of up to three matrices, cut into chunks that threads claim one at a time. */
+    /**
+     * Rows of up to three matrices, cut into chunks that threads claim one at a time. The last
+     * {@code threads} chunks' worth of rows go in chunks a quarter as long: chunks are claimed in
+     * order, so a thread that finishes early takes small pieces of the tail instead of waiting
+     * for the others' last full chunks (with 8 equal chunks per thread each op's end left a
+     * thread idle for half a chunk on average, about 6 % of the op). Measured end to end it is
+     * within this machine's noise: pp512 0.76-0.82x of llama.cpp before, 0.79-0.86x after (three
+     * alternating runs each).
+     */
     private final class MatMulOp implements ComputePool.Task {
         final WeightTensor[] weights = new WeightTensor[3];
         final float[][] outputs = new float[3][];
         final MatMulKernel[] kernel = new MatMulKernel[3];
-        final int[] firstChunk = new int[4];
         int parts;
-        int chunkRows;
         int chunks;
+        /** Per chunk: its matrix and first row; the next chunk's first row (or the matrix's end) ends it. */
+        int[] chunkPart = new int[0];
+        int[] chunkStart = new int[0];
+        int[] chunkEnd = new int[0];
 
         void add(WeightTensor wt, float[] y) {
             weights[parts] = wt;
@@ -454,27 +464,40 @@ public final class Qwen3Forward {
                 totalRows += weights[i].rows();
             }
             // Enough chunks for the threads to balance, few enough that claiming stays cheap;
-            // a multiple of 16 rows so SIMD kernels can work on groups of rows.
+            // a multiple of 16 rows so SIMD kernels can work on groups of rows (32 in the tail:
+            // the prefill GEMM's row tile).
             int target = Math.max(1, totalRows / (threads * 8));
-            chunkRows = Math.max(16, Math.min(512, (target + 15) / 16 * 16));
-            chunks = 0;
-            for (int i = 0; i < parts; i++) {
-                firstChunk[i] = chunks;
-                chunks += (weights[i].rows() + chunkRows - 1) / chunkRows;
+            int chunkRows = Math.max(16, Math.min(512, (target + 15) / 16 * 16));
+            int tailRows = Math.min(chunkRows, Math.max(32, chunkRows / 4 / 16 * 16));
+            int tail = threads > 1 ? threads * chunkRows : 0;
+            int most = parts * 3 + totalRows / 16 + 4;
+            if (chunkPart.length < most) {
+                chunkPart = new int[most];
+                chunkStart = new int[most];
+                chunkEnd = new int[most];
             }
-            firstChunk[parts] = chunks;
+            chunks = 0;
+            int before = 0;
+            for (int i = 0; i < parts; i++) {
+                int rows = weights[i].rows();
+                for (int r = 0; r < rows; ) {
+                    int size = before + r >= totalRows - tail ? tailRows : chunkRows;
+                    int end = Math.min(rows, r + size);
+                    chunkPart[chunks] = i;
+                    chunkStart[chunks] = r;
+                    chunkEnd[chunks] = end;
+                    chunks++;
+                    r = end;
+                }
+                before += rows;
+            }
         }
 
         @Override
         public void run(int chunk, int member) {
-            int part = 0;
-            while (chunk >= firstChunk[part + 1]) {
-                part++;
-            }
+            int part = chunkPart[chunk];
             WeightTensor wt = weights[part];
-            int r0 = (chunk - firstChunk[part]) * chunkRows;
-            int r1 = Math.min(wt.rows(), r0 + chunkRows);
-            kernel[part].matmul(wt, r0, r1, act, outputs[part], wt.rows());
+            kernel[part].matmul(wt, chunkStart[chunk], chunkEnd[chunk], act, outputs[part], wt.rows());
         }
     }
 
