@@ -4,7 +4,6 @@ import io.jllm.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -234,10 +233,6 @@ public final class ActivationQuantizer {
             }
         }
         float iscale = -127f / max;
-        if (Simd.WIDE) {
-            quantizeQ8K512(x, b, iscale, out);
-            return;
-        }
         for (int g = 0; g < 16; g++) {
             int sum = 0;
             for (int j = 16 * g; j < 16 * g + 16; j += f.length()) {
@@ -247,59 +242,6 @@ public final class ActivationQuantizer {
                 storeBytes(q, out.qs, base + j);
             }
             out.bsums[b * 16 + g] = (short) sum;
-        }
-        out.scales[b] = 1f / iscale;
-    }
-
-    /** Lane {@code i} of two int vectors side by side: lane {@code 2i} or {@code 2i+1} of the pair (0-15 the first, 16-31 the second). */
-    private static final IntVector PAIR_FIRST = IntVector.fromArray(Simd.I512, pairLanes(0), 0);
-    private static final IntVector PAIR_SECOND = IntVector.fromArray(Simd.I512, pairLanes(1), 0);
-
-    private static int[] pairLanes(int odd) {
-        int[] at = new int[16];
-        for (int i = 0; i < 16; i++) {
-            at[i] = 2 * i + odd;
-        }
-        return at;
-    }
-
-    /**
-     * The quants and per-16 sums of block {@code b} at 512 bits, where each 16-value group is one
-     * vector. Each quad of groups' four sums come from a tree of pairwise adds across vectors (each
-     * step one two-vector permute per half, vpermi2d) instead of a horizontal reduction per group;
-     * the quad's last two steps pair the vector with itself. Integer adds, so the sums are the
-     * reference's in any order. One thread, a throwaway loop over {@link #quantizeSimd} (Q8_K with
-     * the single-token layouts): 1.0-1.16 -> 0.62-0.69 ns per value at 1 x 1,024, 1.14-1.29 ->
-     * 0.69 at 8 x 1,024. Nothing is carried from quad to quad: with the tree's partial vectors
-     * carried across iterations (and a zero vector to start them), C2 boxed them (36 MB of int
-     * arrays in a 128-token generation).
-     */
-    private static void quantizeQ8K512(float[] x, int b, float iscale, Activations out) {
-        VectorSpecies<Float> f = Simd.F512;
-        byte[] qs = out.qs;
-        for (int k = 0; k < 4; k++) {
-            int o = b * 256 + 64 * k;
-            IntVector q0 = ((IntVector) FloatVector.fromArray(f, x, o).mul(iscale).add(RINT_MAGIC).sub(RINT_MAGIC)
-                    .convert(VectorOperators.F2I, 0)).min(127);
-            IntVector q1 = ((IntVector) FloatVector.fromArray(f, x, o + 16).mul(iscale).add(RINT_MAGIC)
-                    .sub(RINT_MAGIC).convert(VectorOperators.F2I, 0)).min(127);
-            IntVector q2 = ((IntVector) FloatVector.fromArray(f, x, o + 32).mul(iscale).add(RINT_MAGIC)
-                    .sub(RINT_MAGIC).convert(VectorOperators.F2I, 0)).min(127);
-            IntVector q3 = ((IntVector) FloatVector.fromArray(f, x, o + 48).mul(iscale).add(RINT_MAGIC)
-                    .sub(RINT_MAGIC).convert(VectorOperators.F2I, 0)).min(127);
-            storeBytes(q0, qs, o);
-            storeBytes(q1, qs, o + 16);
-            storeBytes(q2, qs, o + 32);
-            storeBytes(q3, qs, o + 48);
-            // lanes 0-7 two-value sums of the first vector, 8-15 of the second; then four-value
-            // sums of four groups; then (paired with itself) eight; then lanes 0-3 the four sums
-            IntVector r01 = PAIR_FIRST.selectFrom(q0, q1).add(PAIR_SECOND.selectFrom(q0, q1));
-            IntVector r23 = PAIR_FIRST.selectFrom(q2, q3).add(PAIR_SECOND.selectFrom(q2, q3));
-            IntVector quad = PAIR_FIRST.selectFrom(r01, r23).add(PAIR_SECOND.selectFrom(r01, r23));
-            IntVector pairs = PAIR_FIRST.selectFrom(quad, quad).add(PAIR_SECOND.selectFrom(quad, quad));
-            IntVector sums = PAIR_FIRST.selectFrom(pairs, pairs).add(PAIR_SECOND.selectFrom(pairs, pairs));
-            ((ShortVector) sums.convertShape(VectorOperators.I2S, ShortVector.SPECIES_64, 0)).intoArray(out.bsums,
-                    b * 16 + 4 * k);
         }
         out.scales[b] = 1f / iscale;
     }
@@ -352,7 +294,7 @@ public final class ActivationQuantizer {
             IntVector rounded = u.add(u.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7fff))
                     .lanewise(VectorOperators.LSHR, 16)
                     .blend(u.lanewise(VectorOperators.LSHR, 16).or(64), nan);
-            ((ShortVector) rounded.convertShape(VectorOperators.I2S,
+            ((jdk.incubator.vector.ShortVector) rounded.convertShape(VectorOperators.I2S,
                     Simd.WIDE ? Simd.S256 : Simd.S128, 0)).intoArray(out.half, i);
             rounded.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(out.rounded, i);
         }
