@@ -139,13 +139,14 @@ final class Block32RowGemm {
         long rowBytes = w.rowBytes();
         int group = KQuantRowGemm.groupTiles(cols);
         int[] lw = LANE_WEIGHTS[q4 ? 1 : 0];
+        int pitch = KQuantRowGemm.rowPitch(cols);
         for (int rg = r0; rg < r1; rg += group * RT) {
             int tiles = Math.min(group, (r1 - rg + RT - 1) / RT);
             for (int k = 0; k < tiles; k++) {
                 for (int i = 0; i < RT; i++) {
                     // rows past the last repeat it: same work, stored once
                     long row = Math.min(rg + k * RT + i, r1 - 1) * rowBytes;
-                    dequantize(data, row, blocks, q4, s.rows, i * KQuantRowGemm.rowPitch(cols), s.d, k * blocks * RT + i);
+                    dequantize(data, row, blocks, q4, s.rows, i * pitch, s.d, k * blocks * RT + i);
                 }
                 interleave(s.rows, blocks, lw, s.weights, WPAD + k * RT * cols, s.rowIndex);
             }

@@ -446,7 +446,7 @@ public final class Qwen3Forward {
         final MatMulKernel[] kernel = new MatMulKernel[3];
         int parts;
         int chunks;
-        /** Per chunk: its matrix and first row; the next chunk's first row (or the matrix's end) ends it. */
+        /** Per chunk: its matrix, first row and end row (written before the op is published). */
         int[] chunkPart = new int[0];
         int[] chunkStart = new int[0];
         int[] chunkEnd = new int[0];
