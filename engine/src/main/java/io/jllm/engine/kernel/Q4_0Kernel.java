@@ -6,7 +6,6 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorOperators;
 
@@ -147,8 +146,6 @@ public final class Q4_0Kernel {
 
     /** Ints 8-15 to lanes 0-7: the shorts of blocks b+2 and b+3 where a conversion reads them. */
     private static final VectorShuffle<Integer> UPPER_TO_LOWER = VectorShuffle.fromOp(Simd.I512, i -> (i + 8) % 16);
-    /** Float lanes 0-7: an even block's. */
-    private static final VectorMask<Float> LOWER8 = VectorMask.fromLong(Simd.F512, 0x00FF);
 
     /** {@link #dot} at 512 bits, four blocks per step (layout: {@link #layoutActivations}, groups). */
     private static float dot512(MemorySegment w, long row, int blocks, short[] ya, int yaOff, float[] dy, int dyOff) {
@@ -198,7 +195,7 @@ public final class Q4_0Kernel {
                 s = s.rearrange(Simd.HALVES);
             }
             float d = Float.float16ToFloat(w.get(Bytes.SHORT_LE, blk + D)) * dy[dyOff + b];
-            acc = acc.blend(s.fma(FloatVector.broadcast(Simd.F512, d), acc), odd ? Simd.UPPER8 : LOWER8);
+            acc = acc.blend(s.fma(FloatVector.broadcast(Simd.F512, d), acc), odd ? Simd.UPPER8 : Simd.LOWER8);
         }
         // Simd.tree16 lane-wise, written here: as a shared helper C2 did not inline it into this
         // kernel and the accumulator went to it boxed (bench/KERNELS.md, twentieth session)

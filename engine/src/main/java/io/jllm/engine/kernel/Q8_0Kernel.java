@@ -107,8 +107,6 @@ public final class Q8_0Kernel {
 
     /** Shorts 16-31 of a 512-bit vector: the odd block of a pair. */
     private static final VectorMask<Short> UPPER16 = VectorMask.fromLong(Simd.S512, 0xFFFF0000L);
-    /** Float lanes 0-7: an even block's. */
-    private static final VectorMask<Float> LOWER8 = VectorMask.fromLong(Simd.F512, 0x00FF);
 
     /** {@link #dot} at 512 bits, a block pair per step (layout: {@link #layoutActivations}, pairs). */
     private static float dot512(MemorySegment w, long row, int blocks, short[] ya, int yaOff, float[] dy, int dyOff) {
@@ -145,7 +143,7 @@ public final class Q8_0Kernel {
                     .lanewise(VectorOperators.ASHR, 16));
             FloatVector s = (FloatVector) p.convertShape(VectorOperators.I2F, Simd.F512, 0);
             float d0 = Float.float16ToFloat(w.get(Bytes.SHORT_LE, blk + D)) * dy[dyOff + b];
-            acc = acc.blend(s.fma(FloatVector.broadcast(Simd.F512, d0), acc), LOWER8);
+            acc = acc.blend(s.fma(FloatVector.broadcast(Simd.F512, d0), acc), Simd.LOWER8);
         }
         // Simd.tree16 lane-wise, written here: as a shared helper C2 did not inline it into this
         // kernel and the accumulator went to it boxed (bench/KERNELS.md, twentieth session)

@@ -50,6 +50,8 @@ final class Simd {
     static final VectorShuffle<Float> HALVES = VectorShuffle.iota(F512, 8, 1, true);
     /** Lanes 8-15 of a 512-bit float vector. */
     static final VectorMask<Float> UPPER8 = VectorMask.fromLong(F512, 0xFF00);
+    /** Lanes 0-7 of a 512-bit float vector. */
+    static final VectorMask<Float> LOWER8 = VectorMask.fromLong(F512, 0x00FF);
     /** Lane i takes lane i^4, i^2, i^1: the levels of {@link #tree8} done lane-wise on two 8-lane halves. */
     static final VectorShuffle<Float> XOR4 = VectorShuffle.fromOp(F512, i -> i ^ 4);
     static final VectorShuffle<Float> XOR2 = VectorShuffle.fromOp(F512, i -> i ^ 2);

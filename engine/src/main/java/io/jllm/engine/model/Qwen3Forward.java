@@ -464,8 +464,8 @@ public final class Qwen3Forward {
                 totalRows += weights[i].rows();
             }
             // Enough chunks for the threads to balance, few enough that claiming stays cheap;
-            // a multiple of 16 rows so SIMD kernels can work on groups of rows (32 in the tail:
-            // the prefill GEMM's row tile).
+            // a multiple of 16 rows so SIMD kernels can work on groups of rows (tail chunks at
+            // least 32 where chunks are larger: the prefill GEMM's row tile).
             int target = Math.max(1, totalRows / (threads * 8));
             int chunkRows = Math.max(16, Math.min(512, (target + 15) / 16 * 16));
             int tailRows = Math.min(chunkRows, Math.max(32, chunkRows / 4 / 16 * 16));
