@@ -38,7 +38,7 @@ public final class JmhCommand implements Callable<Integer> {
         }
         Collection<RunResult> results = new Runner(options).run();
         System.out.println();
-        System.out.println("Derived figures (weights read and multiply-adds per op; score in microseconds per op):");
+        System.out.println("Derived figures (weights read and multiply-adds per op; score in the benchmark's unit per op):");
         for (RunResult result : results) {
             System.out.println(KernelFigures.describe(result));
         }

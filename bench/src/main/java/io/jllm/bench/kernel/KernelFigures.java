@@ -20,7 +20,9 @@ final class KernelFigures {
             line.append(' ').append(key).append('=').append(params.getParam(key));
         }
         double seconds = result.getScore() * secondsPerUnit(result.getScoreUnit());
-        line.append(JmhCommand.format("  %.1f %s", result.getScore(), result.getScoreUnit()));
+        // three significant digits below 100: per-multiply-add scores (IntDotBench) are hundredths of a ns
+        line.append(JmhCommand.format(result.getScore() < 100 ? "  %.3g %s" : "  %.1f %s", result.getScore(),
+                result.getScoreUnit()));
         String type = params.getParam("type");
         String shape = params.getParam("shape");
         String batch = params.getParam("batch");
