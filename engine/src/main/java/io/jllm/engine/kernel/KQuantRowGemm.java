@@ -3,6 +3,8 @@ package io.jllm.engine.kernel;
 import io.jllm.engine.model.WeightTensor;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -28,16 +30,20 @@ import jdk.incubator.vector.VectorSpecies;
  * activations of token tile {@code g} run by run ({@link #layoutActivations}), so that a lane's
  * two runs over all blocks of the row are two linear streams. One flat loop over (block, step)
  * with the fold in an {@code if} every 8 steps: a loop per block paid C2's loop entry (pre-loop,
- * checks) every 8 steps and ran 20 % slower. Rows are gathered into the layout 16 at a time from
- * the tile's dequantized rows; a scalar interleave, one row at a time, wrote each cache line 32
- * times and cost more than the fma at 64 tokens.
+ * checks) every 8 steps and ran 20 % slower. Q6_K rows are gathered into the layout 16 at a time
+ * from the tile's dequantized rows (a scalar interleave, one row at a time, wrote each cache line
+ * 32 times and cost more than the fma at 64 tokens); Q4_K's are decoded straight into it from
+ * gathered packed ints ({@link #interleaveQ4K}).
  *
  * <p>Measured (one thread, hot, {@code tile} alone): 3.6 fma per ns against 5.3 for a loop of the
  * same loads and fma without the per-block fold and reset (the fma ports' rate here).
   */
 final class KQuantRowGemm {
     private static final VectorSpecies<Float> FS = Simd.WIDE ? Simd.F512 : Simd.F256;
+    private static final VectorSpecies<Integer> IS = Simd.WIDE ? Simd.I512 : Simd.I256;
     private static final int VL = FS.length();
+    /** Ints per Q4_K block (144 bytes). */
+    private static final int Q4K_INTS = Q4KKernel.BLOCK_BYTES / 4;
     /** Rows per tile: two vectors. */
     static final int RT = 2 * VL;
     /**
@@ -49,6 +55,12 @@ final class KQuantRowGemm {
 
     /** The natural index (within its 256-weight block) of lane L's k-th weight, per type: [q4k ? 0 : 1][L * 16 + k]. */
     private static final int[][] LANE_WEIGHTS = {laneWeights(true), laneWeights(false)};
+    /**
+     * Q4_K, per lane {@code L} and nibble {@code u = 8*cc + 4*nibble + e} of the lane's two packed ints
+     * (chunk {@code L/8 + 2*cc}, byte {@code e}, low or high nibble): the step {@code 8*h + k} of the
+     * lane's layout it goes to ({@link #LANE_WEIGHTS} inverted).
+     */
+    private static final int[] Q4K_STEP = q4kSteps();
 
     /**
      * The smallest batch this path takes ({@code -Djllm.rowGemm.minTokens}; 0 turns it off, and
@@ -108,8 +120,35 @@ final class KQuantRowGemm {
         return out;
     }
 
+    private static int[] q4kSteps() {
+        int[] steps = new int[256];
+        for (int lane = 0; lane < 16; lane++) {
+            for (int u = 0; u < 16; u++) {
+                int c = lane / 8 + 2 * (u >> 3);
+                int natural = 64 * c + 4 * (lane % 8) + (u & 3) + 32 * ((u >> 2) & 1);
+                int step = -1;
+                for (int kk = 0; kk < 16; kk++) {
+                    if (LANE_WEIGHTS[0][lane * 16 + kk] == natural) {
+                        step = kk;
+                    }
+                }
+                if (step < 0) {
+                    throw new IllegalStateException("Q4_K weight " + natural + " is not in lane " + lane);
+                }
+                steps[lane * 16 + u] = step;
+            }
+        }
+        return steps;
+    }
+
     private static final class Scratch {
         float[] weights = new float[0];
+        /** The tile's rows of packed Q4_K blocks as little-endian ints, row i from {@code rawIndex[i]}. */
+        int[] raw = new int[0];
+        /** Where each raw row starts, for the gathers. */
+        final int[] rawIndex = new int[RT];
+        /** Per block and sub-block j, the tile's rows' 6-bit scales: {@code [(b*8 + j)*RT + i]}. */
+        float[] subScales = new float[0];
         /** The tile's rows in natural order, one after another. */
         float[] row = new float[0];
         /** Where each of them starts, for the gathers. */
@@ -136,6 +175,16 @@ final class KQuantRowGemm {
                 for (int i = 0; i < RT; i++) {
                     rowIndex[i] = i * pitch;
                 }
+            }
+            int rowInts = blocks * Q4K_INTS;
+            if (rawIndex[1] != rowInts) {
+                for (int i = 0; i < RT; i++) {
+                    rawIndex[i] = i * rowInts;
+                }
+            }
+            if (raw.length < RT * rowInts) {
+                raw = new int[RT * rowInts];
+                subScales = new float[blocks * 8 * RT];
             }
             if (row.length < RT * pitch) {
                 row = new float[RT * pitch];
@@ -229,16 +278,20 @@ final class KQuantRowGemm {
         for (int rg = r0; rg < r1; rg += group * RT) {
             int tiles = Math.min(group, (r1 - rg + RT - 1) / RT);
             for (int k = 0; k < tiles; k++) {
-                for (int i = 0; i < RT; i++) {
-                    // rows past the last repeat it: same work, stored once
-                    long row = Math.min(rg + k * RT + i, r1 - 1) * rowBytes;
-                    if (q4k) {
-                        KQuantGemm.dequantizeQ4K(data, row, blocks, s.row, i * pitch, s.blockScales, i * blocks * 10);
-                    } else {
+                if (q4k) {
+                    for (int i = 0; i < RT; i++) {
+                        // rows past the last repeat it: same work, stored once
+                        long row = Math.min(rg + k * RT + i, r1 - 1) * rowBytes;
+                        q4kRow(data, row, blocks, s, i);
+                    }
+                    interleaveQ4K(s, blocks, s.weights, WPAD + k * RT * cols);
+                } else {
+                    for (int i = 0; i < RT; i++) {
+                        long row = Math.min(rg + k * RT + i, r1 - 1) * rowBytes;
                         KQuantGemm.dequantizeQ6K(data, row, blocks, s.row, i * pitch, s.blockScales, i * blocks * 10);
                     }
+                    interleave(s.row, cols, lw, s.weights, WPAD + k * RT * cols, s.rowIndex);
                 }
-                interleave(s.row, cols, lw, s.weights, WPAD + k * RT * cols, s.rowIndex);
                 for (int b = 0; b < blocks; b++) {
                     for (int m = 0; m < 10; m++) {
                         int at = ((k * blocks + b) * 10 + m) * RT;
@@ -261,6 +314,68 @@ final class KQuantRowGemm {
                                 k * blocks * 10 * RT, s.tokenScales, q4k, s.lanes);
                     }
                     store(s.lanes, TT, s.out, y, stride, rt, r1, t0, Math.min(TT, tokens - t0));
+                }
+            }
+        }
+    }
+
+    /**
+     * Row {@code i} of the tile, Q4_K: its packed blocks copied as ints into {@link Scratch#raw}, and
+     * per block d, dmin and the eight mins into {@link Scratch#blockScales} (as
+     * {@link KQuantGemm#dequantizeQ4K} writes them) and the eight scales into {@link Scratch#subScales}.
+     */
+    private static void q4kRow(MemorySegment w, long row, int blocks, Scratch s, int i) {
+        MemorySegment.copy(w, Simd.INT_LE, row, s.raw, s.rawIndex[i], blocks * Q4K_INTS);
+        for (int b = 0; b < blocks; b++) {
+            long blk = row + (long) b * Q4KKernel.BLOCK_BYTES;
+            long lo8 = w.get(Simd.LONG_LE, blk + Q4KKernel.SCALES);
+            int hi4 = w.get(Simd.INT_LE, blk + Q4KKernel.SCALES + 8);
+            long sc = Q4KKernel.packedScales(lo8, hi4);
+            long mn = Q4KKernel.packedMins(lo8, hi4);
+            int at = (i * blocks + b) * 10;
+            s.blockScales[at] = Bytes.f16(w, blk + Q4KKernel.D);
+            s.blockScales[at + 1] = Bytes.f16(w, blk + Q4KKernel.DMIN);
+            for (int j = 0; j < 8; j++) {
+                s.blockScales[at + 2 + j] = (mn >>> (8 * j)) & 0xFF;
+                s.subScales[(b * 8 + j) * RT + i] = (sc >>> (8 * j)) & 0xFF;
+            }
+        }
+    }
+
+    /**
+     * The tile's Q4_K rows straight into the lane-major layout: per block, lane and half of the rows,
+     * the lane's two packed ints of every row in two gathers (8 weights each), each nibble shifted
+     * out, made a float and scaled by its sub-block's scale ({@code q*scale}, exact, the same value as
+     * {@link KQuantGemm#dequantizeQ4K}'s). Dequantizing rows one by one and gathering the floats
+     * took 16 gathers where this takes 2.
+     */
+    private static void interleaveQ4K(Scratch s, int blocks, float[] wq, int wOff) {
+        int[] raw = s.raw;
+        int[] rawIndex = s.rawIndex;
+        float[] subScales = s.subScales;
+        for (int b = 0; b < blocks; b++) {
+            for (int lane = 0; lane < 16; lane++) {
+                // the lane's int in chunk lane/8 (its 32 bytes start at int 4 + 8*chunk of the block);
+                // chunk lane/8 + 2 is 16 ints on
+                int first = b * Q4K_INTS + 4 + 8 * (lane >> 3) + (lane & 7);
+                int dst = wOff + lane * blocks * 16 * RT + b * 16 * RT;
+                for (int rv = 0; rv < RT; rv += VL) {
+                    for (int cc = 0; cc < 2; cc++) {
+                        IntVector x = IntVector.fromArray(IS, raw, first + 16 * cc, rawIndex, rv);
+                        int sub = 2 * (lane / 8 + 2 * cc);
+                        for (int nibble = 0; nibble < 2; nibble++) {
+                            FloatVector scale = FloatVector.fromArray(FS, subScales, (b * 8 + sub + nibble) * RT + rv);
+                            FloatVector bias = scale.mul(-0x1p23f);
+                            for (int e = 0; e < 4; e++) {
+                                int kk = Q4K_STEP[lane * 16 + 8 * cc + 4 * nibble + e];
+                                // 2^23 + q as a float, times the scale, less 2^23 times the scale
+                                // (KQuantSmallBatch.MAGIC): q*scale, one rounding of an exact integer
+                                x.lanewise(VectorOperators.LSHR, 8 * e + 4 * nibble).and(0xF)
+                                        .or(KQuantSmallBatch.MAGIC).reinterpretAsFloats().fma(scale, bias)
+                                        .intoArray(wq, dst + ((kk & 7) * 2 + (kk >> 3)) * RT + rv);
+                            }
+                        }
+                    }
                 }
             }
         }
