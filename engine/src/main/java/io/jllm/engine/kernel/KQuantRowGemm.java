@@ -30,10 +30,11 @@ import jdk.incubator.vector.VectorSpecies;
  * activations of token tile {@code g} run by run ({@link #layoutActivations}), so that a lane's
  * two runs over all blocks of the row are two linear streams. One flat loop over (block, step)
  * with the fold in an {@code if} every 8 steps: a loop per block paid C2's loop entry (pre-loop,
- * checks) every 8 steps and ran 20 % slower. Q6_K rows are gathered into the layout 16 at a time
- * from the tile's dequantized rows (a scalar interleave, one row at a time, wrote each cache line
- * 32 times and cost more than the fma at 64 tokens); Q4_K's are decoded straight into it from
- * gathered packed ints ({@link #interleaveQ4K}).
+ * checks) every 8 steps and ran 20 % slower. The tile's weights are decoded straight into the
+ * layout, 16 rows at a time, from gathered packed ints ({@link #interleaveQ4K},
+ * {@link #interleaveQ6K}); dequantizing rows one by one and gathering the floats took 8 times the
+ * gathers, and a scalar interleave before that wrote each cache line 32 times and cost more than the
+ * fma at 64 tokens.
  *
  * <p>Measured (one thread, hot, {@code tile} alone): 3.6 fma per ns against 5.3 for a loop of the
  * same loads and fma without the per-block fold and reset (the fma ports' rate here).
@@ -44,6 +45,8 @@ final class KQuantRowGemm {
     private static final int VL = FS.length();
     /** Ints per Q4_K block (144 bytes). */
     private static final int Q4K_INTS = Q4KKernel.BLOCK_BYTES / 4;
+    /** Ints of a Q6_K block's ql, qh and scales (208 of its 210 bytes; d is read apart). */
+    private static final int Q6K_INTS = Q6KKernel.D / 4;
     /** Rows per tile: two vectors. */
     static final int RT = 2 * VL;
     /**
@@ -60,7 +63,12 @@ final class KQuantRowGemm {
      * (chunk {@code L/8 + 2*cc}, byte {@code e}, low or high nibble): the step {@code 8*h + k} of the
      * lane's layout it goes to ({@link #LANE_WEIGHTS} inverted).
      */
-    private static final int[] Q4K_STEP = q4kSteps();
+    private static final int[] Q4K_STEP = steps(true);
+    /**
+     * Q6_K, per lane {@code L} and {@code u = 8*half + 4*nibble + e} (byte {@code e} of the lane's ql
+     * and qh ints of that half, low or high nibble): the step {@code 8*h + k} it goes to.
+     */
+    private static final int[] Q6K_STEP = steps(false);
 
     /**
      * The smallest batch this path takes ({@code -Djllm.rowGemm.minTokens}; 0 turns it off, and
@@ -120,20 +128,25 @@ final class KQuantRowGemm {
         return out;
     }
 
-    private static int[] q4kSteps() {
+    private static int[] steps(boolean q4k) {
         int[] steps = new int[256];
         for (int lane = 0; lane < 16; lane++) {
             for (int u = 0; u < 16; u++) {
-                int c = lane / 8 + 2 * (u >> 3);
-                int natural = 64 * c + 4 * (lane % 8) + (u & 3) + 32 * ((u >> 2) & 1);
+                int half = u >> 3;
+                int nibble = (u >> 2) & 1;
+                int e = u & 3;
+                // Q4_K: chunk lane/8 + 2*half; Q6_K: half's quarter 2*nibble + lane/8
+                int natural = q4k
+                        ? 64 * (lane / 8 + 2 * half) + 32 * nibble + 4 * (lane % 8) + e
+                        : 128 * half + 32 * (2 * nibble + lane / 8) + 4 * (lane % 8) + e;
                 int step = -1;
                 for (int kk = 0; kk < 16; kk++) {
-                    if (LANE_WEIGHTS[0][lane * 16 + kk] == natural) {
+                    if (LANE_WEIGHTS[q4k ? 0 : 1][lane * 16 + kk] == natural) {
                         step = kk;
                     }
                 }
                 if (step < 0) {
-                    throw new IllegalStateException("Q4_K weight " + natural + " is not in lane " + lane);
+                    throw new IllegalStateException("weight " + natural + " is not in lane " + lane);
                 }
                 steps[lane * 16 + u] = step;
             }
@@ -143,16 +156,19 @@ final class KQuantRowGemm {
 
     private static final class Scratch {
         float[] weights = new float[0];
-        /** The tile's rows of packed Q4_K blocks as little-endian ints, row i from {@code rawIndex[i]}. */
+        /**
+         * The tile's rows of packed blocks as little-endian ints, row i from {@code rawIndex[i]}
+         * (Q4_K) or {@code raw6Index[i]} (Q6_K, whose blocks are copied one by one, 52 ints apart).
+         */
         int[] raw = new int[0];
         /** Where each raw row starts, for the gathers. */
         final int[] rawIndex = new int[RT];
-        /** Per block and sub-block j, the tile's rows' 6-bit scales: {@code [(b*8 + j)*RT + i]}. */
+        final int[] raw6Index = new int[RT];
+        /**
+         * Per block and scale group j, the tile's rows' scales: {@code [(b*16 + j)*RT + i]} (Q4_K's
+         * eight 6-bit scales, Q6_K's sixteen int8 ones).
+         */
         float[] subScales = new float[0];
-        /** The tile's rows in natural order, one after another. */
-        float[] row = new float[0];
-        /** Where each of them starts, for the gathers. */
-        final int[] rowIndex = new int[RT];
         /** Per tile row and block: d, dmin and the eight mins (as the dequantizers write them). */
         float[] blockScales = new float[0];
         /** Per tile, block and m, 32 rows: m = 0 d, 1 -dmin, 2..9 the mins. */
@@ -169,25 +185,16 @@ final class KQuantRowGemm {
             if (weights.length < WPAD + rows * cols) {
                 weights = AlignedFloats.allocate(rows * cols);
             }
-            int pitch = rowPitch(cols);
-            if (rowIndex[1] != pitch) {
+            if (rawIndex[1] != blocks * Q4K_INTS) {
                 // the gathers' row starts follow the row length, which changes from call to call
                 for (int i = 0; i < RT; i++) {
-                    rowIndex[i] = i * pitch;
+                    rawIndex[i] = i * blocks * Q4K_INTS;
+                    raw6Index[i] = i * blocks * Q6K_INTS;
                 }
             }
-            int rowInts = blocks * Q4K_INTS;
-            if (rawIndex[1] != rowInts) {
-                for (int i = 0; i < RT; i++) {
-                    rawIndex[i] = i * rowInts;
-                }
-            }
-            if (raw.length < RT * rowInts) {
-                raw = new int[RT * rowInts];
-                subScales = new float[blocks * 8 * RT];
-            }
-            if (row.length < RT * pitch) {
-                row = new float[RT * pitch];
+            if (raw.length < RT * blocks * Q6K_INTS) {
+                raw = new int[RT * blocks * Q6K_INTS];
+                subScales = new float[blocks * 16 * RT];
                 blockScales = new float[RT * blocks * 10];
                 tokenScales = new float[blocks * TT * 2 * RT];
             }
@@ -240,17 +247,6 @@ final class KQuantRowGemm {
         }
     }
 
-    /**
-     * Floats from one of the tile's dequantized rows to the next: a row plus one cache line. At a
-     * power-of-two row length (4 KiB for 1,024 columns) the 16 rows one gather reads fall in the
-     * same L1 set and evict each other. perf of {@code cputime --batch 512}, one thread, samples of
-     * the dequantization and gathers against the tile's: Q4_K 3072x1024 21 % -> 11 %, Q6_K
-     * 1024x3072 14 % -> 7 %, Q8_0 ({@link Block32RowGemm}) 12 % -> 4 %.
-     */
-    static int rowPitch(int cols) {
-        return cols + 16;
-    }
-
     /** Token tiles of a batch. */
     static int tiles(int tokens) {
         return (tokens + TT - 1) / TT;
@@ -273,8 +269,6 @@ final class KQuantRowGemm {
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
         int group = groupTiles(cols);
-        int[] lw = LANE_WEIGHTS[q4k ? 0 : 1];
-        int pitch = rowPitch(cols);
         for (int rg = r0; rg < r1; rg += group * RT) {
             int tiles = Math.min(group, (r1 - rg + RT - 1) / RT);
             for (int k = 0; k < tiles; k++) {
@@ -288,9 +282,9 @@ final class KQuantRowGemm {
                 } else {
                     for (int i = 0; i < RT; i++) {
                         long row = Math.min(rg + k * RT + i, r1 - 1) * rowBytes;
-                        KQuantGemm.dequantizeQ6K(data, row, blocks, s.row, i * pitch, s.blockScales, i * blocks * 10);
+                        q6kRow(data, row, blocks, s, i);
                     }
-                    interleave(s.row, cols, lw, s.weights, WPAD + k * RT * cols, s.rowIndex);
+                    interleaveQ6K(s, blocks, s.weights, WPAD + k * RT * cols);
                 }
                 for (int b = 0; b < blocks; b++) {
                     for (int m = 0; m < 10; m++) {
@@ -337,7 +331,7 @@ final class KQuantRowGemm {
             s.blockScales[at + 1] = Bytes.f16(w, blk + Q4KKernel.DMIN);
             for (int j = 0; j < 8; j++) {
                 s.blockScales[at + 2 + j] = (mn >>> (8 * j)) & 0xFF;
-                s.subScales[(b * 8 + j) * RT + i] = (sc >>> (8 * j)) & 0xFF;
+                s.subScales[(b * 16 + j) * RT + i] = (sc >>> (8 * j)) & 0xFF;
             }
         }
     }
@@ -364,7 +358,7 @@ final class KQuantRowGemm {
                         IntVector x = IntVector.fromArray(IS, raw, first + 16 * cc, rawIndex, rv);
                         int sub = 2 * (lane / 8 + 2 * cc);
                         for (int nibble = 0; nibble < 2; nibble++) {
-                            FloatVector scale = FloatVector.fromArray(FS, subScales, (b * 8 + sub + nibble) * RT + rv);
+                            FloatVector scale = FloatVector.fromArray(FS, subScales, (b * 16 + sub + nibble) * RT + rv);
                             FloatVector bias = scale.mul(-0x1p23f);
                             for (int e = 0; e < 4; e++) {
                                 int kk = Q4K_STEP[lane * 16 + 8 * cc + 4 * nibble + e];
@@ -381,17 +375,57 @@ final class KQuantRowGemm {
         }
     }
 
-    /** The tile's 32 rows into the lane-major layout: 16 rows at a time gathered, stored in a line. */
-    private static void interleave(float[] rows, int cols, int[] lw, float[] wq, int wOff, int[] rowIndex) {
-        int blocks = cols / 256;
-        for (int lane = 0; lane < 16; lane++) {
-            for (int b = 0; b < blocks; b++) {
-                for (int k = 0; k < 8; k++) {
-                    for (int h = 0; h < 2; h++) {
-                        int dst = wOff + (((lane * blocks + b) * 8 + k) * 2 + h) * RT;
-                        int src = b * 256 + lw[lane * 16 + 8 * h + k];
-                        FloatVector.fromArray(FS, rows, src, rowIndex, 0).intoArray(wq, dst);
-                        FloatVector.fromArray(FS, rows, src, rowIndex, VL).intoArray(wq, dst + VL);
+    /**
+     * Row {@code i} of the tile, Q6_K: each block's ql, qh and scales copied as 52 ints into
+     * {@link Scratch#raw}, its d into {@link Scratch#blockScales} and its sixteen scales into
+     * {@link Scratch#subScales}.
+     */
+    private static void q6kRow(MemorySegment w, long row, int blocks, Scratch s, int i) {
+        for (int b = 0; b < blocks; b++) {
+            long blk = row + (long) b * Q6KKernel.BLOCK_BYTES;
+            MemorySegment.copy(w, Simd.INT_LE, blk, s.raw, s.raw6Index[i] + b * Q6K_INTS, Q6K_INTS);
+            s.blockScales[(i * blocks + b) * 10] = Bytes.f16(w, blk + Q6KKernel.D);
+            for (int j = 0; j < 16; j++) {
+                s.subScales[(b * 16 + j) * RT + i] = Bytes.i8(w, blk + Q6KKernel.SCALES + j);
+            }
+        }
+    }
+
+    /**
+     * {@link #interleaveQ4K} for Q6_K: per block, lane, half of the rows and half of the block, the
+     * lane's ql int and qh int of every row in two gathers (8 weights each); each weight's nibble
+     * and its two high bits combined, less 32, made a float and scaled ({@code (q-32)*scale}, exact,
+     * the value {@link KQuantGemm#dequantizeQ6K} gives).
+     */
+    private static void interleaveQ6K(Scratch s, int blocks, float[] wq, int wOff) {
+        int[] raw = s.raw;
+        int[] rawIndex = s.raw6Index;
+        float[] subScales = s.subScales;
+        for (int b = 0; b < blocks; b++) {
+            for (int lane = 0; lane < 16; lane++) {
+                // ql bytes 64*half + 32*(lane/8) + 4*(lane%8) .. +3, qh bytes 128 + 32*half + 4*(lane%8) .. +3
+                int ql0 = b * Q6K_INTS + 8 * (lane >> 3) + (lane & 7);
+                int qh0 = b * Q6K_INTS + Q6KKernel.QH / 4 + (lane & 7);
+                int dst = wOff + lane * blocks * 16 * RT + b * 16 * RT;
+                for (int rv = 0; rv < RT; rv += VL) {
+                    for (int half = 0; half < 2; half++) {
+                        IntVector ql = IntVector.fromArray(IS, raw, ql0 + 16 * half, rawIndex, rv);
+                        IntVector qh = IntVector.fromArray(IS, raw, qh0 + 8 * half, rawIndex, rv);
+                        for (int nibble = 0; nibble < 2; nibble++) {
+                            int quarter = 2 * nibble + (lane >> 3);
+                            // weights 128*half + 32*quarter + 4*(lane%8) .. +3: one 16-weight scale group
+                            FloatVector scale = FloatVector.fromArray(FS, subScales,
+                                    (b * 16 + 8 * half + 2 * quarter + ((lane & 7) >> 2)) * RT + rv);
+                            for (int e = 0; e < 4; e++) {
+                                int kk = Q6K_STEP[lane * 16 + 8 * half + 4 * nibble + e];
+                                IntVector q = ql.lanewise(VectorOperators.LSHR, 8 * e + 4 * nibble).and(0xF)
+                                        .or(qh.lanewise(VectorOperators.LSHR, 8 * e + 2 * quarter).and(3)
+                                                .lanewise(VectorOperators.LSHL, 4))
+                                        .sub(32);
+                                ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(scale)
+                                        .intoArray(wq, dst + ((kk & 7) * 2 + (kk >> 3)) * RT + rv);
+                            }
+                        }
                     }
                 }
             }
