@@ -561,16 +561,7 @@ final class KQuantGemm {
             int sOff) {
         for (int b = 0; b < blocks; b++) {
             long blk = row + (long) b * Q4KKernel.BLOCK_BYTES;
-            long lo8 = w.get(Simd.LONG_LE, blk + Q4KKernel.SCALES);
-            int hi4 = w.get(Simd.INT_LE, blk + Q4KKernel.SCALES + 8);
-            long sc = Q4KKernel.packedScales(lo8, hi4);
-            long mn = Q4KKernel.packedMins(lo8, hi4);
-            int s = sOff + 10 * b;
-            scales[s] = Bytes.f16(w, blk + Q4KKernel.D);
-            scales[s + 1] = Bytes.f16(w, blk + Q4KKernel.DMIN);
-            for (int j = 0; j < 8; j++) {
-                scales[s + 2 + j] = (mn >>> (8 * j)) & 0xFF;
-            }
+            long sc = q4kHeader(w, blk, scales, sOff + 10 * b);
             for (int c = 0; c < 4; c++) {
                 float lo = (sc >>> (16 * c)) & 0xFF;
                 float hi = (sc >>> (16 * c + 8)) & 0xFF;
@@ -585,6 +576,22 @@ final class KQuantGemm {
                 }
             }
         }
+    }
+
+    /**
+     * A Q4_K block's d, dmin and eight mins into {@code scales[s .. s+9]}; returns its eight 6-bit
+     * scales, one per byte ({@link Q4KKernel#packedScales}).
+     */
+    static long q4kHeader(MemorySegment w, long blk, float[] scales, int s) {
+        long lo8 = w.get(Simd.LONG_LE, blk + Q4KKernel.SCALES);
+        int hi4 = w.get(Simd.INT_LE, blk + Q4KKernel.SCALES + 8);
+        long mn = Q4KKernel.packedMins(lo8, hi4);
+        scales[s] = Bytes.f16(w, blk + Q4KKernel.D);
+        scales[s + 1] = Bytes.f16(w, blk + Q4KKernel.DMIN);
+        for (int j = 0; j < 8; j++) {
+            scales[s + 2 + j] = (mn >>> (8 * j)) & 0xFF;
+        }
+        return Q4KKernel.packedScales(lo8, hi4);
     }
 
     /** Row {@code (q-32)*scale} values of Q6_K blocks in natural weight order, and per block d. */

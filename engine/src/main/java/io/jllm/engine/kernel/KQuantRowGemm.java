@@ -315,22 +315,15 @@ final class KQuantRowGemm {
 
     /**
      * Row {@code i} of the tile, Q4_K: its packed blocks copied as ints into {@link Scratch#raw}, and
-     * per block d, dmin and the eight mins into {@link Scratch#blockScales} (as
-     * {@link KQuantGemm#dequantizeQ4K} writes them) and the eight scales into {@link Scratch#subScales}.
+     * per block d, dmin and the eight mins into {@link Scratch#blockScales} ({@link KQuantGemm#q4kHeader})
+     * and the eight scales into {@link Scratch#subScales}.
      */
     private static void q4kRow(MemorySegment w, long row, int blocks, Scratch s, int i) {
         MemorySegment.copy(w, Simd.INT_LE, row, s.raw, s.rawIndex[i], blocks * Q4K_INTS);
         for (int b = 0; b < blocks; b++) {
             long blk = row + (long) b * Q4KKernel.BLOCK_BYTES;
-            long lo8 = w.get(Simd.LONG_LE, blk + Q4KKernel.SCALES);
-            int hi4 = w.get(Simd.INT_LE, blk + Q4KKernel.SCALES + 8);
-            long sc = Q4KKernel.packedScales(lo8, hi4);
-            long mn = Q4KKernel.packedMins(lo8, hi4);
-            int at = (i * blocks + b) * 10;
-            s.blockScales[at] = Bytes.f16(w, blk + Q4KKernel.D);
-            s.blockScales[at + 1] = Bytes.f16(w, blk + Q4KKernel.DMIN);
+            long sc = KQuantGemm.q4kHeader(w, blk, s.blockScales, (i * blocks + b) * 10);
             for (int j = 0; j < 8; j++) {
-                s.blockScales[at + 2 + j] = (mn >>> (8 * j)) & 0xFF;
                 s.subScales[(b * 16 + j) * RT + i] = (sc >>> (8 * j)) & 0xFF;
             }
         }
