@@ -32,9 +32,9 @@ import jdk.incubator.vector.VectorSpecies;
  * with the fold in an {@code if} every 8 steps: a loop per block paid C2's loop entry (pre-loop,
  * checks) every 8 steps and ran 20 % slower. The tile's weights are decoded straight into the
  * layout, 16 rows at a time, from gathered packed ints ({@link #interleaveQ4K},
- * {@link #interleaveQ6K}); dequantizing rows one by one and gathering the floats took 8 times the
- * gathers, and a scalar interleave before that wrote each cache line 32 times and cost more than the
- * fma at 64 tokens.
+ * {@link #interleaveQ6K}); dequantizing rows one by one and gathering the floats took 8 (Q4_K)
+ * or 4 (Q6_K) times the gathers, and a scalar interleave before that wrote each cache line 32
+ * times and cost more than the fma at 64 tokens.
  *
  * <p>Measured (one thread, hot, {@code tile} alone): 3.6 fma per ns against 5.3 for a loop of the
  * same loads and fma without the per-block fold and reset (the fma ports' rate here).
