@@ -86,11 +86,15 @@ final class KQuantRowGemm {
 
     /**
      * Dequantized weights kept per group of row tiles, in KiB ({@code -Djllm.rowGemm.groupKiB}):
-     * each token tile's activations are read once per group. 1 MiB (half of this machine's L2)
-     * against 256 KiB: Q4_K 3072x1024, 512 tokens, one thread, 18.1 and 19.3 calibration cycles
-     * per block and token against 20.4.
+     * each token tile's activations are read once per group, and the group's weights are read once
+     * per token tile, so they must stay in L2. On the Intel Xeon of the eighth session (2 MiB of
+     * L2) 1 MiB ran faster than 256 KiB (Q4_K 3072x1024, 512 tokens, one thread: 18.1 and 19.3
+     * calibration cycles per block and token against 20.4). On the AMD EPYC Zen 5 (1 MiB of L2)
+     * 1 MiB is all of L2 and the weights streamed from L3: 14.5-15.5 against 9.7-12.7 at 256 KiB
+     * (both shapes, four JVMs each), and pp512 0.85-0.88x of llama.cpp against 0.90-1.01x in
+     * alternating runs. 256 KiB is the default; raise it where L2 is 2 MiB or more.
      */
-    static final int GROUP_KIB = Integer.getInteger("jllm.rowGemm.groupKiB", Simd.WIDE ? 1024 : 256);
+    static final int GROUP_KIB = Integer.getInteger("jllm.rowGemm.groupKiB", 256);
     /**
      * Where the weights start in their scratch array, whose loads are then 64-byte aligned
      * ({@link AlignedFloats}). Hot, one thread: 3.59 fma per ns aligned against 3.29 at the usual
