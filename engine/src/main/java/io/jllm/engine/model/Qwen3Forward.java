@@ -34,6 +34,9 @@ import java.lang.foreign.MemorySegment;
  * allocates nothing. Not thread-safe: one scheduler thread drives it.
  */
 public final class Qwen3Forward {
+    /** Tokens per chunk of the RMSNorm op: {@link Norms#rmsNormRows} runs four rows' sums side by side. */
+    private static final int NORM_ROWS = 4;
+
     private final Qwen3Config c;
     private final Qwen3Weights w;
     private final KernelSet kernels;
@@ -284,7 +287,8 @@ public final class Qwen3Forward {
         op.out = out;
         op.dim = dim;
         op.weight = weight.data();
-        pool.run(op, n);
+        op.count = n;
+        pool.run(op, (n + NORM_ROWS - 1) / NORM_ROWS);
     }
 
     private void normAndRope(int n, Qwen3Weights.Layer lw) {
@@ -339,7 +343,11 @@ public final class Qwen3Forward {
         @Override
         public void run(int chunk, int member) {
             switch (kind) {
-                case NORM -> Norms.rmsNorm(in, chunk * dim, out, chunk * dim, dim, weight, c.rmsEps());
+                case NORM -> {
+                    int t = chunk * NORM_ROWS;
+                    Norms.rmsNormRows(in, t * dim, out, t * dim, dim, Math.min(NORM_ROWS, count - t), dim, weight,
+                            c.rmsEps());
+                }
                 case QK_NORM_ROPE -> normAndRope(chunk);
                 case KV_STORE -> cache.store(layer, batch.sequences[chunk].slot(batch.positions[chunk]), k,
                         chunk * c.kvDim(), v, chunk * c.kvDim(), kvScratch[member]);
@@ -349,16 +357,12 @@ public final class Qwen3Forward {
 
         private void normAndRope(int t) {
             int hd = c.headDim();
-            for (int h = 0; h < c.heads(); h++) {
-                int off = t * c.qDim() + h * hd;
-                Norms.rmsNorm(q, off, q, off, hd, weight, c.rmsEps());
-                Rope.apply(q, off, hd, rope, t * hd);
-            }
-            for (int h = 0; h < c.kvHeads(); h++) {
-                int off = t * c.kvDim() + h * hd;
-                Norms.rmsNorm(k, off, k, off, hd, weight2, c.rmsEps());
-                Rope.apply(k, off, hd, rope, t * hd);
-            }
+            int qOff = t * c.qDim();
+            Norms.rmsNormRows(q, qOff, q, qOff, hd, c.heads(), hd, weight, c.rmsEps());
+            Rope.applyHeads(q, qOff, c.heads(), hd, rope, t * hd);
+            int kOff = t * c.kvDim();
+            Norms.rmsNormRows(k, kOff, k, kOff, hd, c.kvHeads(), hd, weight2, c.rmsEps());
+            Rope.applyHeads(k, kOff, c.kvHeads(), hd, rope, t * hd);
         }
 
         private void swiglu(int from, int to) {
