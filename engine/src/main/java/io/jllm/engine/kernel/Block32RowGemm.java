@@ -92,6 +92,11 @@ final class Block32RowGemm {
             int rowsInGroup = KQuantRowGemm.groupTiles(cols) * RT;
             if (weights.length < WPAD + rowsInGroup * cols) {
                 weights = AlignedFloats.allocate(rowsInGroup * cols);
+            }
+            // on its own: under G1 the weights' array is at least half a region, so it may already
+            // be long enough for a group whose scales are not (one row tile of 3,072 columns after
+            // two of 1,024 or one of 2,048)
+            if (d.length < rowsInGroup * blocks) {
                 d = new float[rowsInGroup * blocks];
             }
             int pitch = rowPitch(cols);

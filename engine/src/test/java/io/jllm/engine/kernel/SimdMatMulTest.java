@@ -143,6 +143,42 @@ class SimdMatMulTest {
 
     @ParameterizedTest
     @MethodSource("types")
+    void aFreshThreadMovesFromShorterRowsToGroupsOfMoreBlocks(GgmlType type) throws Exception {
+        // a new thread's scratch is sized by its first call; a later row length whose row group
+        // holds more blocks (3,072 columns after 2,048 or 1,024: one row tile, but more blocks
+        // than the first call's group) must still fit; the prefill GEMMs' per-block scales did not
+        Throwable[] failure = new Throwable[1];
+        Thread thread = new Thread(() -> {
+            try {
+                for (int cols : new int[] {2048, 3072, 1024, 3072}) {
+                    matchesReference(type, 70, cols, 260);
+                }
+            } catch (Throwable e) {
+                failure[0] = e;
+            }
+        });
+        thread.start();
+        thread.join();
+        if (failure[0] != null) {
+            throw new AssertionError(type + " in a fresh thread", failure[0]);
+        }
+    }
+
+    private static void matchesReference(GgmlType type, int rows, int cols, int tokens) {
+        try (Arena arena = Arena.ofConfined()) {
+            WeightTensor w = RandomWeights.matrix(type, rows, cols, cols + rows, arena);
+            float[] x = KernelFixtures.activations(tokens * cols, cols + 3L);
+            Activations a = KernelFixtures.simd(type, x, tokens, cols);
+            float[] expected = new float[tokens * rows];
+            float[] actual = new float[tokens * rows];
+            ReferenceKernels.INSTANCE.matmul(type).matmul(w, 0, rows, a, expected, rows);
+            SimdKernels.INSTANCE.matmul(type).matmul(w, 0, rows, a, actual, rows);
+            assertSameBits(expected, actual, type + " " + rows + "x" + cols + " batch " + tokens);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("types")
     void wholeRowTilesInRangesThatStartAnywhere(GgmlType type) {
         // the shapes above have at most 19 rows: here the GEMMs' whole tiles (32 rows for the
         // K-quants at 512 bits) run too, from a tile-aligned start and from one that is not
