@@ -76,13 +76,7 @@ class SimdMatMulTest {
         try (Arena arena = Arena.ofConfined()) {
             WeightTensor w = RandomWeights.matrix(type, rows, cols, 31L * rows + cols, arena);
             for (int tokens : BATCHES) {
-                float[] x = KernelFixtures.activations(tokens * cols, tokens * 1000L + cols);
-                Activations a = KernelFixtures.simd(type, x, tokens, cols);
-                float[] expected = new float[tokens * rows];
-                float[] actual = new float[tokens * rows];
-                ReferenceKernels.INSTANCE.matmul(type).matmul(w, 0, rows, a, expected, rows);
-                SimdKernels.INSTANCE.matmul(type).matmul(w, 0, rows, a, actual, rows);
-                assertSameBits(expected, actual, type + " " + rows + "x" + cols + " batch " + tokens);
+                matchesReference(type, w, tokens, tokens * 1000L + cols, "");
             }
         }
     }
@@ -129,14 +123,8 @@ class SimdMatMulTest {
         int tokens = 260;
         for (int cols : new int[] {512, 1024, 3072, 512, 2048}) {
             try (Arena arena = Arena.ofConfined()) {
-                WeightTensor w = RandomWeights.matrix(type, 6, cols, cols, arena);
-                float[] x = KernelFixtures.activations(tokens * cols, cols + 1L);
-                Activations a = KernelFixtures.simd(type, x, tokens, cols);
-                float[] expected = new float[tokens * 6];
-                float[] actual = new float[tokens * 6];
-                ReferenceKernels.INSTANCE.matmul(type).matmul(w, 0, 6, a, expected, 6);
-                SimdKernels.INSTANCE.matmul(type).matmul(w, 0, 6, a, actual, 6);
-                assertSameBits(expected, actual, type + " 6x" + cols + " batch " + tokens + " after other lengths");
+                matchesReference(type, RandomWeights.matrix(type, 6, cols, cols, arena), tokens, cols + 1L,
+                        " after other lengths");
             }
         }
     }
@@ -151,7 +139,10 @@ class SimdMatMulTest {
         Thread thread = new Thread(() -> {
             try {
                 for (int cols : new int[] {2048, 3072, 1024, 3072}) {
-                    matchesReference(type, 70, cols, 260);
+                    try (Arena arena = Arena.ofConfined()) {
+                        matchesReference(type, RandomWeights.matrix(type, 70, cols, cols + 70, arena), 260,
+                                cols + 3L, " in a fresh thread");
+                    }
                 }
             } catch (Throwable e) {
                 failure[0] = e;
@@ -164,17 +155,16 @@ class SimdMatMulTest {
         }
     }
 
-    private static void matchesReference(GgmlType type, int rows, int cols, int tokens) {
-        try (Arena arena = Arena.ofConfined()) {
-            WeightTensor w = RandomWeights.matrix(type, rows, cols, cols + rows, arena);
-            float[] x = KernelFixtures.activations(tokens * cols, cols + 3L);
-            Activations a = KernelFixtures.simd(type, x, tokens, cols);
-            float[] expected = new float[tokens * rows];
-            float[] actual = new float[tokens * rows];
-            ReferenceKernels.INSTANCE.matmul(type).matmul(w, 0, rows, a, expected, rows);
-            SimdKernels.INSTANCE.matmul(type).matmul(w, 0, rows, a, actual, rows);
-            assertSameBits(expected, actual, type + " " + rows + "x" + cols + " batch " + tokens);
-        }
+    /** All rows of {@code w} times {@code tokens} random activations: the SIMD kernel gives the reference's bits. */
+    private static void matchesReference(GgmlType type, WeightTensor w, int tokens, long seed, String what) {
+        int rows = w.rows();
+        int cols = w.cols();
+        Activations a = KernelFixtures.simd(type, KernelFixtures.activations(tokens * cols, seed), tokens, cols);
+        float[] expected = new float[tokens * rows];
+        float[] actual = new float[tokens * rows];
+        ReferenceKernels.INSTANCE.matmul(type).matmul(w, 0, rows, a, expected, rows);
+        SimdKernels.INSTANCE.matmul(type).matmul(w, 0, rows, a, actual, rows);
+        assertSameBits(expected, actual, type + " " + rows + "x" + cols + " batch " + tokens + what);
     }
 
     @ParameterizedTest
