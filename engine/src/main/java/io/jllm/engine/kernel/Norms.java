@@ -27,13 +27,7 @@ public final class Norms {
 
     /** Normalizes {@code n} values of {@code x} into {@code out} with weights {@code w} (F32, n values). */
     public static void rmsNorm(float[] x, int xOff, float[] out, int outOff, int n, MemorySegment w, float eps) {
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            float v = x[xOff + i];
-            sum += v * v;
-        }
-        float mean = (float) (sum / n);
-        float scale = 1.0f / (float) Math.sqrt(mean + eps);
+        float scale = scale(sumOfSquares(x, xOff, n), n, eps);
         for (int i = 0; i < n; i++) {
             out[outOff + i] = x[xOff + i] * scale * w.getAtIndex(F32, i);
         }
@@ -73,13 +67,18 @@ public final class Norms {
         }
         for (; r < rows; r++) {
             int a = xOff + r * stride;
-            double sa = 0;
-            for (int i = 0; i < n; i++) {
-                float va = x[a + i];
-                sa += va * va;
-            }
-            scaleRow(x, a, out, outOff + r * stride, n, w, scale(sa, n, eps));
+            scaleRow(x, a, out, outOff + r * stride, n, w, scale(sumOfSquares(x, a, n), n, eps));
         }
+    }
+
+    /** ggml's sum: float squares added in order into a double. */
+    private static double sumOfSquares(float[] x, int off, int n) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            float v = x[off + i];
+            sum += v * v;
+        }
+        return sum;
     }
 
     private static float scale(double sum, int n, float eps) {
