@@ -2,6 +2,7 @@ package io.jllm.engine.kernel;
 
 import io.jllm.engine.model.WeightTensor;
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -44,6 +45,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class KQuantRowGemm {
     private static final VectorSpecies<Float> FS = Simd.WIDE ? Simd.F512 : Simd.F256;
     private static final VectorSpecies<Integer> IS = Simd.WIDE ? Simd.I512 : Simd.I256;
+    /** Bytes that convert to one float vector. */
+    private static final VectorSpecies<Byte> BS = Simd.WIDE ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
     private static final int VL = FS.length();
     /** Ints per Q4_K block (144 bytes). */
     private static final int Q4K_INTS = Q4KKernel.BLOCK_BYTES / 4;
@@ -218,25 +221,36 @@ final class KQuantRowGemm {
      * at {@code (g*blocks + b)*6 + t} and the per-16 sums in {@link Activations#ksT} at
      * {@code ((g*blocks + b)*16 + L)*6 + t}; tokens padded with zeros to a whole tile. Token tiles
      * {@code g0 .. g1-1} of {@link #tiles}, so that threads can share the work.
+     *
+     * <p>Per tile and block, the tile's quants are first converted to floats in a small staging
+     * buffer ({@code t*256 + weight}, in L1), and each run's {@code 8*TT} floats are then gathered
+     * from it in {@link #LAYOUT_GATHER}'s order. Byte by byte (a load, a conversion and a store per
+     * value, strided across the tile's tokens) this took 0.87-1.23 ns per value against 0.43-0.71
+     * (one thread, 512 tokens, 1024 and 3072 columns, alternating in one JVM).
      */
     static void layoutActivations(Activations a, int tokens, int cols, int g0, int g1) {
         int blocks = cols / 256;
         float[] yT = a.yT;
         byte[] qs = a.qs;
+        float[] stage = STAGE.get();
         for (int g = g0; g < g1; g++) {
             int t0 = g * TT;
             int real = Math.min(TT, tokens - t0);
-            for (int run = 0; run < 32; run++) {
-                for (int b = 0; b < blocks; b++) {
-                    for (int k = 0; k < 8; k++) {
-                        int dst = Activations.YT_PAD + (((g * 32 + run) * blocks + b) * 8 + k) * TT;
-                        int src = t0 * cols + b * 256 + KQuantGemm.WEIGHT_AT[run * 8 + k];
-                        for (int t = 0; t < real; t++) {
-                            yT[dst + t] = qs[src + t * cols];
-                        }
-                        for (int t = real; t < TT; t++) {
-                            yT[dst + t] = 0f;
-                        }
+            if (real < TT) {
+                java.util.Arrays.fill(stage, real * 256, TT * 256, 0f);
+            }
+            for (int b = 0; b < blocks; b++) {
+                for (int t = 0; t < real; t++) {
+                    int src = (t0 + t) * cols + b * 256;
+                    for (int j = 0; j < 256; j += VL) {
+                        ((FloatVector) ByteVector.fromArray(BS, qs, src + j).convertShape(VectorOperators.B2F, FS, 0))
+                                .intoArray(stage, t * 256 + j);
+                    }
+                }
+                for (int run = 0; run < 32; run++) {
+                    int dst = Activations.YT_PAD + (((g * 32 + run) * blocks + b) * 8) * TT;
+                    for (int v = 0; v < 8 * TT; v += VL) {
+                        FloatVector.fromArray(FS, stage, 0, LAYOUT_GATHER, run * 8 * TT + v).intoArray(yT, dst + v);
                     }
                 }
             }
@@ -252,6 +266,27 @@ final class KQuantRowGemm {
             }
         }
     }
+
+    /**
+     * Where {@link #layoutActivations} gathers each run's floats from: {@code t*256 + WEIGHT_AT[run*8 + k]}
+     * at {@code (run*8 + k)*TT + t}.
+     */
+    private static final int[] LAYOUT_GATHER = layoutGather();
+
+    private static int[] layoutGather() {
+        int[] gather = new int[32 * 8 * TT];
+        for (int run = 0; run < 32; run++) {
+            for (int k = 0; k < 8; k++) {
+                for (int t = 0; t < TT; t++) {
+                    gather[(run * 8 + k) * TT + t] = t * 256 + KQuantGemm.WEIGHT_AT[run * 8 + k];
+                }
+            }
+        }
+        return gather;
+    }
+
+    /** One tile's quants as floats, per thread: {@code t*256 + weight}. */
+    private static final ThreadLocal<float[]> STAGE = ThreadLocal.withInitial(() -> new float[TT * 256]);
 
     /** Token tiles of a batch. */
     static int tiles(int tokens) {
@@ -716,41 +751,41 @@ final class KQuantRowGemm {
     /**
      * The canonical lane tree of each (row vector, token) of a tile of {@code tt} tokens, whose lane
      * accumulators are at {@code (lane * 2*tt + rv * tt + t) * 16}, stored into {@code y}; shared
-     * with {@link Block32RowGemm}.
+     * with {@link Block32RowGemm}. Each sum goes straight from its register to {@code y} where the
+     * tile's rows are all real: through {@code out} it took 141 ns per 6-token tile against 81
+     * (one thread, hot).
      */
     static void store(float[] lanes, int tt, float[] out, float[] y, int stride, int rt, int r1, int t0, int real) {
         int lane = 2 * tt * VL;
-        for (int t = 0; t < real; t++) {
-            for (int rv = 0; rv < 2; rv++) {
-                int at = (rv * tt + t) * VL;
-                FloatVector h0 = FloatVector.fromArray(FS, lanes, at).add(FloatVector.fromArray(FS, lanes, at + 8 * lane));
-                FloatVector h1 = FloatVector.fromArray(FS, lanes, at + lane)
-                        .add(FloatVector.fromArray(FS, lanes, at + 9 * lane));
-                FloatVector h2 = FloatVector.fromArray(FS, lanes, at + 2 * lane)
-                        .add(FloatVector.fromArray(FS, lanes, at + 10 * lane));
-                FloatVector h3 = FloatVector.fromArray(FS, lanes, at + 3 * lane)
-                        .add(FloatVector.fromArray(FS, lanes, at + 11 * lane));
-                FloatVector h4 = FloatVector.fromArray(FS, lanes, at + 4 * lane)
-                        .add(FloatVector.fromArray(FS, lanes, at + 12 * lane));
-                FloatVector h5 = FloatVector.fromArray(FS, lanes, at + 5 * lane)
-                        .add(FloatVector.fromArray(FS, lanes, at + 13 * lane));
-                FloatVector h6 = FloatVector.fromArray(FS, lanes, at + 6 * lane)
-                        .add(FloatVector.fromArray(FS, lanes, at + 14 * lane));
-                FloatVector h7 = FloatVector.fromArray(FS, lanes, at + 7 * lane)
-                        .add(FloatVector.fromArray(FS, lanes, at + 15 * lane));
-                FloatVector g0 = h0.add(h4);
-                FloatVector g1 = h1.add(h5);
-                FloatVector g2 = h2.add(h6);
-                FloatVector g3 = h3.add(h7);
-                g0.add(g2).add(g1.add(g3)).intoArray(out, rv * VL);
+        boolean whole = rt + RT <= r1;
+        for (int v = 0; v < 2 * tt; v++) {
+            int rv = v < tt ? 0 : 1;
+            int t = v - rv * tt;
+            if (t >= real) {
+                continue;
             }
-            int base = (t0 + t) * stride + rt;
-            int n = Math.min(RT, r1 - rt);
-            if (n == RT) {
-                FloatVector.fromArray(FS, out, 0).intoArray(y, base);
-                FloatVector.fromArray(FS, out, VL).intoArray(y, base + VL);
+            int at = v * VL;
+            FloatVector h0 = FloatVector.fromArray(FS, lanes, at).add(FloatVector.fromArray(FS, lanes, at + 8 * lane));
+            FloatVector h1 = FloatVector.fromArray(FS, lanes, at + lane).add(FloatVector.fromArray(FS, lanes, at + 9 * lane));
+            FloatVector h2 = FloatVector.fromArray(FS, lanes, at + 2 * lane)
+                    .add(FloatVector.fromArray(FS, lanes, at + 10 * lane));
+            FloatVector h3 = FloatVector.fromArray(FS, lanes, at + 3 * lane)
+                    .add(FloatVector.fromArray(FS, lanes, at + 11 * lane));
+            FloatVector h4 = FloatVector.fromArray(FS, lanes, at + 4 * lane)
+                    .add(FloatVector.fromArray(FS, lanes, at + 12 * lane));
+            FloatVector h5 = FloatVector.fromArray(FS, lanes, at + 5 * lane)
+                    .add(FloatVector.fromArray(FS, lanes, at + 13 * lane));
+            FloatVector h6 = FloatVector.fromArray(FS, lanes, at + 6 * lane)
+                    .add(FloatVector.fromArray(FS, lanes, at + 14 * lane));
+            FloatVector h7 = FloatVector.fromArray(FS, lanes, at + 7 * lane)
+                    .add(FloatVector.fromArray(FS, lanes, at + 15 * lane));
+            FloatVector sum = h0.add(h4).add(h2.add(h6)).add(h1.add(h5).add(h3.add(h7)));
+            int base = (t0 + t) * stride + rt + rv * VL;
+            if (whole) {
+                sum.intoArray(y, base);
             } else {
-                for (int i = 0; i < n; i++) {
+                sum.intoArray(out, 0);
+                for (int i = 0; i < VL && rt + rv * VL + i < r1; i++) {
                     y[base + i] = out[i];
                 }
             }

@@ -72,6 +72,41 @@ class SimdLayoutTest {
     }
 
     @Test
+    void rowGemmLayoutFollowsItsFormula() {
+        // 262 tokens: the last tile partial, its padding zeros; stale values in yT must go
+        int tokens = 262;
+        int cols = 768;
+        assumeTrue(KQuantRowGemm.suits(tokens), "a batch of 262 takes the row GEMM");
+        SplittableRandom random = new SplittableRandom(13);
+        float[] x = new float[tokens * cols];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        Activations a = new Activations(tokens * cols);
+        Arrays.fill(a.yT, Float.NaN);
+        ActivationQuantizer.quantizeSimd(GgmlType.Q8_K, x, tokens, cols, a);
+        int blocks = cols / 256;
+        int tt = KQuantRowGemm.TT;
+        for (int g = 0; g < KQuantRowGemm.tiles(tokens); g++) {
+            for (int run = 0; run < 32; run++) {
+                for (int b = 0; b < blocks; b++) {
+                    for (int k = 0; k < 8; k++) {
+                        for (int t = 0; t < tt; t++) {
+                            int token = g * tt + t;
+                            float expected = token < tokens
+                                    ? a.qs[token * cols + b * 256 + KQuantGemm.WEIGHT_AT[run * 8 + k]]
+                                    : 0f;
+                            int at = Activations.YT_PAD + (((g * 32 + run) * blocks + b) * 8 + k) * tt + t;
+                            assertEquals(expected, a.yT[at], "tile " + g + " run " + run + " block " + b + " step "
+                                    + k + " token " + t);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void aLargeBatchConvertedAcrossThePoolEqualsOneThreadsConversion() {
         // 3 threads and 12 parts over 44 token tiles of the row GEMM (262 tokens: the last tile
         // partial), so parts start and end mid-batch; every buffer the kernels read must agree
