@@ -153,25 +153,50 @@ public final class ActivationQuantizer {
     }
 
     /**
-     * {@link #quantizeSimd} of a batch that the row GEMM takes, split over a compute pool by token
-     * tiles (it ran on the forward pass's thread alone, 6 % of a 512-token pass, while the other
-     * threads waited). One per dispatching thread, reused: the pool's tasks are not allocated per op.
+     * Q8_0 conversion of the tokens of {@link Block32RowGemm}'s tiles {@code g0 .. g1-1}: their
+     * quants and scales and that kernel's layout, as {@link #quantizeQ8KTiles} does for Q8_K.
      */
-    static final class TiledQ8K implements ComputePool.Task {
+    static void quantizeQ8_0Tiles(float[] x, int tokens, int cols, Activations out, int g0, int g1) {
+        int t0 = g0 * Block32RowGemm.TT;
+        int t1 = Math.min(tokens, g1 * Block32RowGemm.TT);
+        if (t0 >= t1) {
+            return;
+        }
+        for (int b = t0 * cols / 32; b < t1 * cols / 32; b++) {
+            quantizeQ8_0Block(x, b, out);
+        }
+        Block32RowGemm.layoutActivations(out, tokens, cols, g0, g1);
+    }
+
+    /**
+     * {@link #quantizeSimd} of a batch that a row GEMM takes (Q8_K for {@link KQuantRowGemm}, Q8_0
+     * for {@link Block32RowGemm}), split over a compute pool by token tiles: on the forward pass's
+     * thread alone it took 6 % of a 512-token Q4_K_M pass (7 % of a Q8_0 one) while the other
+     * threads waited. One per dispatching thread, reused: the pool's tasks are not allocated per op.
+     */
+    static final class TiledBatch implements ComputePool.Task {
         private float[] x;
         private int tokens;
         private int cols;
         private Activations out;
+        private boolean q8k;
         private int tiles;
         private int parts;
 
-        void run(float[] x, int tokens, int cols, Activations out, ComputePool pool) {
-            out.describe(GgmlType.Q8_K, tokens, cols, true);
+        /** Whether a batch of {@code tokens} in {@code format} takes this path. */
+        static boolean suits(GgmlType format, int tokens) {
+            return format == GgmlType.Q8_K ? KQuantRowGemm.suits(tokens)
+                    : format == GgmlType.Q8_0 && Block32RowGemm.suits(tokens);
+        }
+
+        void run(GgmlType format, float[] x, int tokens, int cols, Activations out, ComputePool pool) {
+            out.describe(format, tokens, cols, true);
             this.x = x;
             this.tokens = tokens;
             this.cols = cols;
             this.out = out;
-            this.tiles = KQuantRowGemm.tiles(tokens);
+            this.q8k = format == GgmlType.Q8_K;
+            this.tiles = q8k ? KQuantRowGemm.tiles(tokens) : Block32RowGemm.tiles(tokens);
             // a few parts per thread, so that one descheduled thread leaves little behind
             this.parts = Math.min(tiles, 4 * pool.size());
             try {
@@ -184,8 +209,13 @@ public final class ActivationQuantizer {
 
         @Override
         public void run(int chunk, int member) {
-            quantizeQ8KTiles(x, tokens, cols, out, (int) ((long) tiles * chunk / parts),
-                    (int) ((long) tiles * (chunk + 1) / parts));
+            int g0 = (int) ((long) tiles * chunk / parts);
+            int g1 = (int) ((long) tiles * (chunk + 1) / parts);
+            if (q8k) {
+                quantizeQ8KTiles(x, tokens, cols, out, g0, g1);
+            } else {
+                quantizeQ8_0Tiles(x, tokens, cols, out, g0, g1);
+            }
         }
     }
 

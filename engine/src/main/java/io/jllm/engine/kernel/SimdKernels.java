@@ -85,13 +85,14 @@ public final class SimdKernels implements KernelSet {
         ActivationQuantizer.quantizeSimd(KernelSet.activationFormat(weightType), x, tokens, cols, out);
     }
 
-    private static final ThreadLocal<ActivationQuantizer.TiledQ8K> TILED_Q8K =
-            ThreadLocal.withInitial(ActivationQuantizer.TiledQ8K::new);
+    private static final ThreadLocal<ActivationQuantizer.TiledBatch> TILED =
+            ThreadLocal.withInitial(ActivationQuantizer.TiledBatch::new);
 
     @Override
     public void quantize(GgmlType weightType, float[] x, int tokens, int cols, Activations out, ComputePool pool) {
-        if (pool.size() > 1 && KernelSet.activationFormat(weightType) == GgmlType.Q8_K && KQuantRowGemm.suits(tokens)) {
-            TILED_Q8K.get().run(x, tokens, cols, out, pool);
+        GgmlType format = KernelSet.activationFormat(weightType);
+        if (pool.size() > 1 && ActivationQuantizer.TiledBatch.suits(format, tokens)) {
+            TILED.get().run(format, x, tokens, cols, out, pool);
         } else {
             quantize(weightType, x, tokens, cols, out);
         }

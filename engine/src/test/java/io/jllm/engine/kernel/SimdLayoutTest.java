@@ -144,6 +144,39 @@ class SimdLayoutTest {
     }
 
     @Test
+    void aLargeQ8_0BatchConvertedAcrossThePoolEqualsOneThreadsConversion() {
+        // Block32RowGemm's tiles of 4 tokens: 66 of them for 262 tokens (the last partial), in 12
+        // parts over 3 threads; a block of zeros takes the quantizer's own path
+        int tokens = 262;
+        int cols = 768;
+        assumeTrue(Block32RowGemm.suits(tokens), "a batch of 262 takes the Q8_0 row GEMM");
+        SplittableRandom random = new SplittableRandom(11);
+        float[] x = new float[tokens * cols];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian() * (i % 991 == 0 ? 1e6f : 1f);
+        }
+        Arrays.fill(x, 7 * cols, 7 * cols + 64, 0f);
+        Activations one = new Activations(tokens * cols);
+        Activations pooled = new Activations(tokens * cols);
+        Arrays.fill(pooled.yT, Float.NaN);
+        Arrays.fill(pooled.qs, (byte) 77);
+        SimdKernels.INSTANCE.quantize(GgmlType.Q8_0, x, tokens, cols, one);
+        try (ComputePool pool = new ComputePool(3)) {
+            SimdKernels.INSTANCE.quantize(GgmlType.Q8_0, x, tokens, cols, pooled, pool);
+        }
+        int n = tokens * cols;
+        int padded = Block32RowGemm.tiles(tokens) * Block32RowGemm.TT;
+        assertEquals(GgmlType.Q8_0, pooled.format());
+        assertArrayEquals(Arrays.copyOf(one.qs, n), Arrays.copyOf(pooled.qs, n), "quants");
+        assertArrayEquals(Arrays.copyOf(one.scales, n / 32), Arrays.copyOf(pooled.scales, n / 32), "scales");
+        int end = Activations.YT_PAD + padded * cols;
+        assertArrayEquals(Arrays.copyOfRange(one.yT, Activations.YT_PAD, end),
+                Arrays.copyOfRange(pooled.yT, Activations.YT_PAD, end), "row-GEMM layout");
+        assertArrayEquals(Arrays.copyOf(one.dyT, padded * cols / 32), Arrays.copyOf(pooled.dyT, padded * cols / 32),
+                "scales, laid out");
+    }
+
+    @Test
     void singleTokenQ4KLayoutFollowsItsOrder() {
         int cols = 1024;
         Activations a = quantized(1, cols, 9);
