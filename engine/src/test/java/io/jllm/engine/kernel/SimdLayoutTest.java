@@ -106,6 +106,30 @@ class SimdLayoutTest {
         }
     }
 
+    /** Gaussian activations with an outlier of 1e6 every {@code outlierEvery} values. */
+    private static float[] input(int tokens, int cols, long seed, int outlierEvery) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] x = new float[tokens * cols];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian() * (i % outlierEvery == 0 ? 1e6f : 1f);
+        }
+        return x;
+    }
+
+    /**
+     * {@code x} converted for {@code weights} on one thread into {@code one} and across a pool of 3
+     * into {@code pooled}, whose stale data must all be overwritten.
+     */
+    private static void convertBothWays(GgmlType weights, float[] x, int tokens, int cols, Activations one,
+            Activations pooled) {
+        Arrays.fill(pooled.yT, Float.NaN);
+        Arrays.fill(pooled.qs, (byte) 77);
+        SimdKernels.INSTANCE.quantize(weights, x, tokens, cols, one);
+        try (ComputePool pool = new ComputePool(3)) {
+            SimdKernels.INSTANCE.quantize(weights, x, tokens, cols, pooled, pool);
+        }
+    }
+
     @Test
     void aLargeBatchConvertedAcrossThePoolEqualsOneThreadsConversion() {
         // 3 threads and 12 parts over 44 token tiles of the row GEMM (262 tokens: the last tile
@@ -113,21 +137,11 @@ class SimdLayoutTest {
         int tokens = 262;
         int cols = 768;
         assumeTrue(KQuantRowGemm.suits(tokens), "a batch of 262 takes the row GEMM (512 bits)");
-        SplittableRandom random = new SplittableRandom(9);
-        float[] x = new float[tokens * cols];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) random.nextGaussian() * (i % 997 == 0 ? 1e6f : 1f);
-        }
+        float[] x = input(tokens, cols, 9, 997);
         Arrays.fill(x, 5 * cols, 6 * cols, 0f);
         Activations one = new Activations(tokens * cols);
         Activations pooled = new Activations(tokens * cols);
-        // stale data in the pooled buffers must all be overwritten
-        Arrays.fill(pooled.yT, Float.NaN);
-        Arrays.fill(pooled.qs, (byte) 77);
-        SimdKernels.INSTANCE.quantize(GgmlType.Q4_K, x, tokens, cols, one);
-        try (ComputePool pool = new ComputePool(3)) {
-            SimdKernels.INSTANCE.quantize(GgmlType.Q4_K, x, tokens, cols, pooled, pool);
-        }
+        convertBothWays(GgmlType.Q4_K, x, tokens, cols, one, pooled);
         int n = tokens * cols;
         int padded = KQuantRowGemm.tiles(tokens) * KQuantRowGemm.TT;
         assertArrayEquals(Arrays.copyOf(one.qs, n), Arrays.copyOf(pooled.qs, n), "quants");
@@ -150,20 +164,11 @@ class SimdLayoutTest {
         int tokens = 262;
         int cols = 768;
         assumeTrue(Block32RowGemm.suits(tokens), "a batch of 262 takes the Q8_0 row GEMM");
-        SplittableRandom random = new SplittableRandom(11);
-        float[] x = new float[tokens * cols];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) random.nextGaussian() * (i % 991 == 0 ? 1e6f : 1f);
-        }
+        float[] x = input(tokens, cols, 11, 991);
         Arrays.fill(x, 7 * cols, 7 * cols + 64, 0f);
         Activations one = new Activations(tokens * cols);
         Activations pooled = new Activations(tokens * cols);
-        Arrays.fill(pooled.yT, Float.NaN);
-        Arrays.fill(pooled.qs, (byte) 77);
-        SimdKernels.INSTANCE.quantize(GgmlType.Q8_0, x, tokens, cols, one);
-        try (ComputePool pool = new ComputePool(3)) {
-            SimdKernels.INSTANCE.quantize(GgmlType.Q8_0, x, tokens, cols, pooled, pool);
-        }
+        convertBothWays(GgmlType.Q8_0, x, tokens, cols, one, pooled);
         int n = tokens * cols;
         int padded = Block32RowGemm.tiles(tokens) * Block32RowGemm.TT;
         assertEquals(GgmlType.Q8_0, pooled.format());
