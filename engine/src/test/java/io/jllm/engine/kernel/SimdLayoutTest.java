@@ -116,18 +116,39 @@ class SimdLayoutTest {
         return x;
     }
 
+    /** One batch converted on one thread and across a pool. */
+    private record Converted(Activations one, Activations pooled) {
+    }
+
     /**
-     * {@code x} converted for {@code weights} on one thread into {@code one} and across a pool of 3
-     * into {@code pooled}, whose stale data must all be overwritten.
+     * {@code x} converted for {@code weights} on one thread and across a pool of 3, whose buffers
+     * start with stale data that must all be overwritten.
      */
-    private static void convertBothWays(GgmlType weights, float[] x, int tokens, int cols, Activations one,
-            Activations pooled) {
+    private static Converted convertBothWays(GgmlType weights, float[] x, int tokens, int cols) {
+        Activations one = new Activations(tokens * cols);
+        Activations pooled = new Activations(tokens * cols);
         Arrays.fill(pooled.yT, Float.NaN);
         Arrays.fill(pooled.qs, (byte) 77);
         SimdKernels.INSTANCE.quantize(weights, x, tokens, cols, one);
         try (ComputePool pool = new ComputePool(3)) {
             SimdKernels.INSTANCE.quantize(weights, x, tokens, cols, pooled, pool);
         }
+        return new Converted(one, pooled);
+    }
+
+    /**
+     * The buffers both row GEMMs read agree: quants and scales of {@code n} values in blocks of
+     * {@code block}, the layout of {@code padded} tokens and its scales.
+     */
+    private static void assertSameRowGemmInput(Converted c, int n, int block, int padded, int cols) {
+        assertArrayEquals(Arrays.copyOf(c.one().qs, n), Arrays.copyOf(c.pooled().qs, n), "quants");
+        assertArrayEquals(Arrays.copyOf(c.one().scales, n / block), Arrays.copyOf(c.pooled().scales, n / block),
+                "scales");
+        int end = Activations.YT_PAD + padded * cols;
+        assertArrayEquals(Arrays.copyOfRange(c.one().yT, Activations.YT_PAD, end),
+                Arrays.copyOfRange(c.pooled().yT, Activations.YT_PAD, end), "row-GEMM layout");
+        assertArrayEquals(Arrays.copyOf(c.one().dyT, padded * cols / block),
+                Arrays.copyOf(c.pooled().dyT, padded * cols / block), "scales, laid out");
     }
 
     @Test
@@ -139,21 +160,14 @@ class SimdLayoutTest {
         assumeTrue(KQuantRowGemm.suits(tokens), "a batch of 262 takes the row GEMM (512 bits)");
         float[] x = input(tokens, cols, 9, 997);
         Arrays.fill(x, 5 * cols, 6 * cols, 0f);
-        Activations one = new Activations(tokens * cols);
-        Activations pooled = new Activations(tokens * cols);
-        convertBothWays(GgmlType.Q4_K, x, tokens, cols, one, pooled);
+        Converted c = convertBothWays(GgmlType.Q4_K, x, tokens, cols);
         int n = tokens * cols;
         int padded = KQuantRowGemm.tiles(tokens) * KQuantRowGemm.TT;
-        assertArrayEquals(Arrays.copyOf(one.qs, n), Arrays.copyOf(pooled.qs, n), "quants");
-        assertArrayEquals(Arrays.copyOf(one.scales, n / 256), Arrays.copyOf(pooled.scales, n / 256), "scales");
-        assertArrayEquals(Arrays.copyOf(one.bsums, n / 16), Arrays.copyOf(pooled.bsums, n / 16), "sums");
-        assertArrayEquals(Arrays.copyOf(one.ksums, n / 16), Arrays.copyOf(pooled.ksums, n / 16), "lane sums");
-        int end = Activations.YT_PAD + padded * cols;
-        assertArrayEquals(Arrays.copyOfRange(one.yT, Activations.YT_PAD, end),
-                Arrays.copyOfRange(pooled.yT, Activations.YT_PAD, end), "row-GEMM layout");
-        assertArrayEquals(Arrays.copyOf(one.dyT, padded * cols / 256), Arrays.copyOf(pooled.dyT, padded * cols / 256),
-                "scales, laid out");
-        assertArrayEquals(Arrays.copyOf(one.ksT, padded * cols / 16), Arrays.copyOf(pooled.ksT, padded * cols / 16),
+        assertSameRowGemmInput(c, n, 256, padded, cols);
+        assertArrayEquals(Arrays.copyOf(c.one().bsums, n / 16), Arrays.copyOf(c.pooled().bsums, n / 16), "sums");
+        assertArrayEquals(Arrays.copyOf(c.one().ksums, n / 16), Arrays.copyOf(c.pooled().ksums, n / 16),
+                "lane sums");
+        assertArrayEquals(Arrays.copyOf(c.one().ksT, padded * cols / 16), Arrays.copyOf(c.pooled().ksT, padded * cols / 16),
                 "lane sums, laid out");
     }
 
@@ -166,19 +180,9 @@ class SimdLayoutTest {
         assumeTrue(Block32RowGemm.suits(tokens), "a batch of 262 takes the Q8_0 row GEMM");
         float[] x = input(tokens, cols, 11, 991);
         Arrays.fill(x, 7 * cols, 7 * cols + 64, 0f);
-        Activations one = new Activations(tokens * cols);
-        Activations pooled = new Activations(tokens * cols);
-        convertBothWays(GgmlType.Q8_0, x, tokens, cols, one, pooled);
-        int n = tokens * cols;
-        int padded = Block32RowGemm.tiles(tokens) * Block32RowGemm.TT;
-        assertEquals(GgmlType.Q8_0, pooled.format());
-        assertArrayEquals(Arrays.copyOf(one.qs, n), Arrays.copyOf(pooled.qs, n), "quants");
-        assertArrayEquals(Arrays.copyOf(one.scales, n / 32), Arrays.copyOf(pooled.scales, n / 32), "scales");
-        int end = Activations.YT_PAD + padded * cols;
-        assertArrayEquals(Arrays.copyOfRange(one.yT, Activations.YT_PAD, end),
-                Arrays.copyOfRange(pooled.yT, Activations.YT_PAD, end), "row-GEMM layout");
-        assertArrayEquals(Arrays.copyOf(one.dyT, padded * cols / 32), Arrays.copyOf(pooled.dyT, padded * cols / 32),
-                "scales, laid out");
+        Converted c = convertBothWays(GgmlType.Q8_0, x, tokens, cols);
+        assertEquals(GgmlType.Q8_0, c.pooled().format());
+        assertSameRowGemmInput(c, tokens * cols, 32, Block32RowGemm.tiles(tokens) * Block32RowGemm.TT, cols);
     }
 
     @Test
