@@ -260,23 +260,101 @@ public final class Attention {
         return valueBuffer(headDim) + VALUE_BLOCK * headDim;
     }
 
+    /** The score rows' count (and the converted keys' and values' positions) for a last position of {@code lastPos}: whole score blocks. */
+    private static int rowsFor(int lastPos) {
+        return (lastPos + SCORE_BLOCK) / SCORE_BLOCK * SCORE_BLOCK;
+    }
+
+    /** Scratch one tile needs that converts its keys and values itself: the buffers and the score rows. */
+    private static int tileOnlyScratch(int lastPos, int headDim) {
+        return scoreRows(headDim) + TILE_QUERIES * rowsFor(lastPos);
+    }
+
+    /** Where a run's converted keys start (its values follow them, {@code rowsFor(lastPos) * headDim} on). */
+    private static int convertedKeys(int lastPos, int headDim) {
+        return tileOnlyScratch(lastPos, headDim);
+    }
+
     /**
      * Scratch floats {@link #simdTile} needs for {@code tokens} tokens whose last position is
-     * {@code lastPos}: its buffers and a row of 32 query scores per position (rounded up to a
-     * whole score block).
+     * {@code lastPos}: its buffers, a row of 32 query scores per position (rounded up to a whole
+     * score block), and every position's key and value as floats. With less (but at least the rows)
+     * each tile converts the keys and values itself; with less than that it goes token by token.
      */
     public static int tileScratch(int tokens, int group, int lastPos, int headDim) {
-        int rows = (lastPos + SCORE_BLOCK) / SCORE_BLOCK * SCORE_BLOCK;
-        return scoreRows(headDim) + TILE_QUERIES * rows;
+        return tileOnlyScratch(lastPos, headDim) + 2 * rowsFor(lastPos) * headDim;
     }
 
     /**
      * {@link #simd} for {@code tokens} consecutive tokens of one sequence (a prefill chunk) at
      * positions {@code pos0 ..}, token {@code t}'s queries at {@code qOff + t*qStride} and its
-     * outputs at {@code outOff + t*outStride}: the same bits as one call per token, but each key and
-     * value is read and converted once for every query of the tile instead of once per token.
-     * Prefill attention was a fifth of a 512-token pass, most of it converting F16 keys and values.
-     * {@code scores} holds at least {@link #tileScratch} floats ({@link #newScratch} aligns them).
+     * outputs at {@code outOff + t*outStride}: the same bits as one call per token. The tokens go in
+     * tiles of {@link #tileTokens} (a tile's queries share each key and value it reads), in order;
+     * where {@code scores} holds {@link #tileScratch} floats (at 512 bits), each position's key and
+     * value is converted from the cache once for the whole run and kept as floats in it, not once
+     * per tile: with 16-token tiles a 512-token prefill converted each early key and value 32
+     * times, from a cache that the pass has mostly evicted by then. The forward pass's attention,
+     * 512 tokens of Qwen3-0.6B, 2 threads, medians of 8 passes in alternating JVMs: 187 and 193 ms
+     * before, 174 and 188 with only {@link #valueBlock}'s new loop, 147 and 138 with the conversion
+     * once per run as well (one thread on hot data the two forms run the same: the saving is in
+     * the cache misses, not the conversion's arithmetic).
+     */
+    public static void simdTile(PagedKvCache cache, int layer, KvSequence seq, int pos0, int tokens, int kvHead,
+            int group, int headDim, float scale, float[] q, int qOff, int qStride, float[] out, int outOff,
+            int outStride, float[] scores) {
+        int last = pos0 + tokens - 1;
+        if (tokens == 1 || headDim % 16 != 0 || headDim > TILE_MAX_HEAD || group > TILE_QUERIES
+                || scores.length < tileOnlyScratch(last, headDim)) {
+            for (int t = 0; t < tokens; t++) {
+                simd(cache, layer, seq, pos0 + t, kvHead, group, headDim, scale, q, qOff + t * qStride, out,
+                        outOff + t * outStride, scores);
+            }
+            return;
+        }
+        boolean converted = Simd.WIDE && scores.length >= tileScratch(tokens, group, last, headDim);
+        int kf = converted ? convertedKeys(last, headDim) : -1;
+        int vf = converted ? kf + rowsFor(last) * headDim : -1;
+        int tt = tileTokens(group);
+        int have = 0;
+        for (int t = 0; t < tokens; t += tt) {
+            int len = Math.min(tt, tokens - t);
+            if (len == 1) {
+                simd(cache, layer, seq, pos0 + t, kvHead, group, headDim, scale, q, qOff + t * qStride, out,
+                        outOff + t * outStride, scores);
+                continue;
+            }
+            if (converted) {
+                int span = pos0 + t + len;
+                convertRange(cache, layer, seq, kvHead, have, span, headDim, scores, kf, vf);
+                have = span;
+            }
+            tile(cache, layer, seq, pos0 + t, len, kvHead, group, headDim, scale, q, qOff + t * qStride, qStride, out,
+                    outOff + t * outStride, outStride, scores, kf, vf);
+        }
+    }
+
+    /**
+     * Keys and values of positions {@code from .. span-1} as floats at {@code kf + j*headDim} and
+     * {@code vf + j*headDim}; the keys up to the end of {@code span}'s score block zero (a score block
+     * reads them, and its rows past the span are never used).
+     */
+    private static void convertRange(PagedKvCache cache, int layer, KvSequence seq, int kvHead, int from, int span,
+            int headDim, float[] buf, int kf, int vf) {
+        boolean half = cache.type() == KvType.F16;
+        MemorySegment keys = cache.keys(layer);
+        MemorySegment values = cache.values(layer);
+        for (int j = from; j < span; j++) {
+            long row = seq.row(j, kvHead);
+            convert(keys, row, half, headDim, buf, kf + j * headDim);
+            convert(values, row, half, headDim, buf, vf + j * headDim);
+        }
+        java.util.Arrays.fill(buf, kf + span * headDim, kf + rowsFor(span - 1) * headDim, 0f);
+    }
+
+    /**
+     * One tile of at most {@link #TILE_QUERIES} queries: {@code tokens} tokens from {@code pos0}.
+     * {@code kf} and {@code vf}: where the keys and values of every position up to the tile's last
+     * are already floats in {@code scores} ({@link #convertRange}), or -1 to convert them here.
      *
      * <p>The tile's (up to 32) queries lie across the lanes of two vectors: query {@code a} is
      * token {@code a / group}, head {@code kvHead*group + a % group}. A score is then the
@@ -289,19 +367,11 @@ public final class Attention {
      * converted once for all of them. One thread, every tile of a 512-token prefill at one layer of
      * Qwen3-0.6B (F16 cache): 15.2-15.7 ms against 41.1-42.0 for 16 queries in pairs.
      */
-    public static void simdTile(PagedKvCache cache, int layer, KvSequence seq, int pos0, int tokens, int kvHead,
+    private static void tile(PagedKvCache cache, int layer, KvSequence seq, int pos0, int tokens, int kvHead,
             int group, int headDim, float scale, float[] q, int qOff, int qStride, float[] out, int outOff,
-            int outStride, float[] scores) {
+            int outStride, float[] scores, int kf, int vf) {
         int nq = tokens * group;
         int span = pos0 + tokens;
-        if (tokens == 1 || headDim % 16 != 0 || headDim > TILE_MAX_HEAD || nq > TILE_QUERIES
-                || scores.length < tileScratch(tokens, group, pos0 + tokens - 1, headDim)) {
-            for (int t = 0; t < tokens; t++) {
-                simd(cache, layer, seq, pos0 + t, kvHead, group, headDim, scale, q, qOff + t * qStride, out,
-                        outOff + t * outStride, scores);
-            }
-            return;
-        }
         boolean half = cache.type() == KvType.F16;
         MemorySegment keys = cache.keys(layer);
         MemorySegment values = cache.values(layer);
@@ -324,15 +394,15 @@ public final class Attention {
         // score rows: scores[rows + j*32 + a] for every position up to the tile's last; a query's
         // positions past its own are computed (their keys are stored) and masked in softmaxRows
         for (int j = 0; j < span; j += SCORE_BLOCK) {
-            blockScores(keys, seq, kvHead, half, j, span, scores, headDim, scale, rows + j * TILE_QUERIES);
+            blockScores(keys, seq, kvHead, half, j, span, scores, headDim, scale, rows + j * TILE_QUERIES, kf);
         }
         softmaxRows(scores, rows, span, pos0, tokens, group);
         // values up to the tile's first position (everyone's): a block of positions converted at
         // once, then each 16-element slice of the queries' outputs carried through it in registers
         java.util.Arrays.fill(scores, ACC, ACC + TILE_QUERIES * headDim, 0f);
         for (int j0 = 0; j0 <= pos0; j0 += VALUE_BLOCK) {
-            valueBlock(values, seq, kvHead, half, j0, Math.min(VALUE_BLOCK, pos0 + 1 - j0), scores, vb,
-                    headDim, rows + j0 * TILE_QUERIES);
+            valueBlock(values, seq, kvHead, half, j0, Math.min(VALUE_BLOCK, pos0 + 1 - j0), scores,
+                    vf < 0 ? vb : vf + j0 * headDim, vf < 0, headDim, rows + j0 * TILE_QUERIES);
         }
         for (int a = 0; a < nq; a++) {
             int o = outOff + (a / group) * outStride + (firstHead + a % group) * headDim;
@@ -343,7 +413,8 @@ public final class Attention {
         // the tile's own positions: pos0 + t continues the chains of the queries of tokens t and
         // later, one chain at a time (in the block loop, branches choosing between the
         // accumulators' updates made C2 box them every position)
-        for (int t = 1; t < tokens; t++) {
+        int own = vf < 0 ? vb : vf + (pos0 + 1) * headDim;
+        for (int t = 1; t < tokens && vf < 0; t++) {
             convert(values, seq.row(pos0 + t, kvHead), half, headDim, scores, vb + (t - 1) * headDim);
         }
         for (int t = 1; t < tokens; t++) {
@@ -354,7 +425,7 @@ public final class Attention {
                     FloatVector c = FloatVector.fromArray(Simd.F512, out, o + i);
                     for (int u = 1; u <= t; u++) {
                         c = FloatVector.broadcast(Simd.F512, scores[rows + (pos0 + u) * TILE_QUERIES + a])
-                                .fma(FloatVector.fromArray(Simd.F512, scores, vb + (u - 1) * headDim + i), c);
+                                .fma(FloatVector.fromArray(Simd.F512, scores, own + (u - 1) * headDim + i), c);
                     }
                     c.intoArray(out, o + i);
                 }
@@ -379,7 +450,8 @@ public final class Attention {
 
     /**
      * The 32 queries' scores (times scale) of {@link #SCORE_BLOCK} positions from {@code j} (those
-     * from {@code span} on have zero keys), keys converted to {@link #K_BUF}, queries transposed at
+     * from {@code span} on have zero keys), keys at {@code kf} (converted for the whole run) or else
+     * converted here to {@link #K_BUF}, queries transposed at
      * {@link #Q_T}, into the rows at {@code buf[row ..]}. Lane sets {@code l} and {@code l+8} go
      * together, their accumulators for the block's positions in registers, each query vector
      * loaded once for all of them; the pair's sum (the tree's first level) goes to {@link #H_BUF}
@@ -388,9 +460,17 @@ public final class Attention {
      * node count limit, called the conversion and boxed its vectors.
      */
     private static void blockScores(MemorySegment keys, KvSequence seq, int kvHead, boolean half, int j, int span,
-            float[] buf, int headDim, float scale, int row) {
+            float[] buf, int headDim, float scale, int row, int kf) {
         VectorSpecies<Float> f = Simd.F512;
-        for (int p = 0; p < SCORE_BLOCK; p++) {
+        // the block's keys: converted by the run at kf, else here
+        int k0 = kf < 0 ? K_BUF : kf + j * headDim;
+        int ks = kf < 0 ? TILE_MAX_HEAD : headDim;
+        int k1 = k0 + ks;
+        int k2 = k1 + ks;
+        int k3 = k2 + ks;
+        int k4 = k3 + ks;
+        int k5 = k4 + ks;
+        for (int p = 0; p < SCORE_BLOCK && kf < 0; p++) {
             int jp = j + p;
             int to = K_BUF + p * TILE_MAX_HEAD;
             if (jp < span) {
@@ -429,40 +509,40 @@ public final class Attention {
                 FloatVector qa1 = FloatVector.fromArray(f, buf, Q_T + d * 32 + 16);
                 FloatVector qb0 = FloatVector.fromArray(f, buf, Q_T + d * 32 + 256);
                 FloatVector qb1 = FloatVector.fromArray(f, buf, Q_T + d * 32 + 272);
-                FloatVector ka0 = FloatVector.broadcast(f, buf[K_BUF + d]);
+                FloatVector ka0 = FloatVector.broadcast(f, buf[k0 + d]);
                 a00 = qa0.fma(ka0, a00);
                 a01 = qa1.fma(ka0, a01);
-                FloatVector kb0 = FloatVector.broadcast(f, buf[K_BUF + d + 8]);
+                FloatVector kb0 = FloatVector.broadcast(f, buf[k0 + d + 8]);
                 b00 = qb0.fma(kb0, b00);
                 b01 = qb1.fma(kb0, b01);
-                FloatVector ka1 = FloatVector.broadcast(f, buf[K_BUF + TILE_MAX_HEAD + d]);
+                FloatVector ka1 = FloatVector.broadcast(f, buf[k1 + d]);
                 a10 = qa0.fma(ka1, a10);
                 a11 = qa1.fma(ka1, a11);
-                FloatVector kb1 = FloatVector.broadcast(f, buf[K_BUF + TILE_MAX_HEAD + d + 8]);
+                FloatVector kb1 = FloatVector.broadcast(f, buf[k1 + d + 8]);
                 b10 = qb0.fma(kb1, b10);
                 b11 = qb1.fma(kb1, b11);
-                FloatVector ka2 = FloatVector.broadcast(f, buf[K_BUF + 2 * TILE_MAX_HEAD + d]);
+                FloatVector ka2 = FloatVector.broadcast(f, buf[k2 + d]);
                 a20 = qa0.fma(ka2, a20);
                 a21 = qa1.fma(ka2, a21);
-                FloatVector kb2 = FloatVector.broadcast(f, buf[K_BUF + 2 * TILE_MAX_HEAD + d + 8]);
+                FloatVector kb2 = FloatVector.broadcast(f, buf[k2 + d + 8]);
                 b20 = qb0.fma(kb2, b20);
                 b21 = qb1.fma(kb2, b21);
-                FloatVector ka3 = FloatVector.broadcast(f, buf[K_BUF + 3 * TILE_MAX_HEAD + d]);
+                FloatVector ka3 = FloatVector.broadcast(f, buf[k3 + d]);
                 a30 = qa0.fma(ka3, a30);
                 a31 = qa1.fma(ka3, a31);
-                FloatVector kb3 = FloatVector.broadcast(f, buf[K_BUF + 3 * TILE_MAX_HEAD + d + 8]);
+                FloatVector kb3 = FloatVector.broadcast(f, buf[k3 + d + 8]);
                 b30 = qb0.fma(kb3, b30);
                 b31 = qb1.fma(kb3, b31);
-                FloatVector ka4 = FloatVector.broadcast(f, buf[K_BUF + 4 * TILE_MAX_HEAD + d]);
+                FloatVector ka4 = FloatVector.broadcast(f, buf[k4 + d]);
                 a40 = qa0.fma(ka4, a40);
                 a41 = qa1.fma(ka4, a41);
-                FloatVector kb4 = FloatVector.broadcast(f, buf[K_BUF + 4 * TILE_MAX_HEAD + d + 8]);
+                FloatVector kb4 = FloatVector.broadcast(f, buf[k4 + d + 8]);
                 b40 = qb0.fma(kb4, b40);
                 b41 = qb1.fma(kb4, b41);
-                FloatVector ka5 = FloatVector.broadcast(f, buf[K_BUF + 5 * TILE_MAX_HEAD + d]);
+                FloatVector ka5 = FloatVector.broadcast(f, buf[k5 + d]);
                 a50 = qa0.fma(ka5, a50);
                 a51 = qa1.fma(ka5, a51);
-                FloatVector kb5 = FloatVector.broadcast(f, buf[K_BUF + 5 * TILE_MAX_HEAD + d + 8]);
+                FloatVector kb5 = FloatVector.broadcast(f, buf[k5 + d + 8]);
                 b50 = qb0.fma(kb5, b50);
                 b51 = qb1.fma(kb5, b51);
             }
@@ -542,22 +622,93 @@ public final class Attention {
     }
 
     /**
-     * Values of positions {@code j0 .. j0+n-1}, converted to {@code buf[vb ..]} (row {@code jj} at
-     * {@code vb + jj*headDim}), then each 16-element slice of 16 queries' outputs (at {@link #ACC})
-     * carried through them in registers, each the canonical fma chain in position order,
-     * probabilities at {@code buf[p + jj*32 ..]}. Converting a block first, rather than a slice
-     * per position inside the loop, halved the time spent here (7.9 to 3.8 ms in the measure of
-     * {@link #TILE_QUERIES}, 16-query tiles); the accumulators' trip through memory per block is
-     * 32 loads and stores against 512 fma.
+     * Values of positions {@code j0 .. j0+n-1} at {@code buf[vb ..]} (row {@code jj} at
+     * {@code vb + jj*headDim}; converted there first where {@code convert}), then the queries'
+     * outputs (at {@link #ACC}, {@code [16-element slice][query][16]}) carried through them in
+     * registers, each the canonical fma chain in position order, probabilities at
+     * {@code buf[p + jj*32 ..]}. Converting a block first, rather than a slice per position inside
+     * the loop, halved the time spent here (7.9 to 3.8 ms in the measure of {@link #TILE_QUERIES},
+     * 16-query tiles); the accumulators' trip through memory per block is 32 loads and stores
+     * against 512 fma. Each pass holds 4 slices x 4 queries: per position 4 value loads and 4
+     * broadcasts feed 16 fma, where 1 slice x 16 queries took 17 loads (one thread, every tile of
+     * one layer of a 512-token prefill: 4.2-5.3 ms here against 4.6-7.3, same bits).
      */
     private static void valueBlock(MemorySegment values, KvSequence seq, int kvHead, boolean half, int j0, int n,
-            float[] buf, int vb, int headDim, int p) {
+            float[] buf, int vb, boolean convert, int headDim, int p) {
         VectorSpecies<Float> f = Simd.F512;
-        for (int jj = 0; jj < n; jj++) {
+        for (int jj = 0; jj < n && convert; jj++) {
             int j = j0 + jj;
             convert(values, seq.row(j, kvHead), half, headDim, buf, vb + jj * headDim);
         }
-        for (int sh = 0; sh < headDim / 16 * 2; sh++) {
+        int s4 = headDim / 64 * 4;
+        for (int s0 = 0; s0 < s4; s0 += 4) {
+            for (int a0 = 0; a0 < TILE_QUERIES; a0 += 4) {
+                // c{slice}{query}: slice s0 + slice, query a0 + query
+                int acc = ACC + s0 * 16 * TILE_QUERIES + a0 * 16;
+                FloatVector c00 = FloatVector.fromArray(f, buf, acc + 0);
+                FloatVector c01 = FloatVector.fromArray(f, buf, acc + 16);
+                FloatVector c02 = FloatVector.fromArray(f, buf, acc + 32);
+                FloatVector c03 = FloatVector.fromArray(f, buf, acc + 48);
+                FloatVector c10 = FloatVector.fromArray(f, buf, acc + 512);
+                FloatVector c11 = FloatVector.fromArray(f, buf, acc + 528);
+                FloatVector c12 = FloatVector.fromArray(f, buf, acc + 544);
+                FloatVector c13 = FloatVector.fromArray(f, buf, acc + 560);
+                FloatVector c20 = FloatVector.fromArray(f, buf, acc + 1024);
+                FloatVector c21 = FloatVector.fromArray(f, buf, acc + 1040);
+                FloatVector c22 = FloatVector.fromArray(f, buf, acc + 1056);
+                FloatVector c23 = FloatVector.fromArray(f, buf, acc + 1072);
+                FloatVector c30 = FloatVector.fromArray(f, buf, acc + 1536);
+                FloatVector c31 = FloatVector.fromArray(f, buf, acc + 1552);
+                FloatVector c32 = FloatVector.fromArray(f, buf, acc + 1568);
+                FloatVector c33 = FloatVector.fromArray(f, buf, acc + 1584);
+                for (int jj = 0; jj < n; jj++) {
+                    int v = vb + jj * headDim + s0 * 16;
+                    FloatVector x0 = FloatVector.fromArray(f, buf, v + 0);
+                    FloatVector x1 = FloatVector.fromArray(f, buf, v + 16);
+                    FloatVector x2 = FloatVector.fromArray(f, buf, v + 32);
+                    FloatVector x3 = FloatVector.fromArray(f, buf, v + 48);
+                    int r = p + jj * TILE_QUERIES + a0;
+                    FloatVector p0 = FloatVector.broadcast(f, buf[r + 0]);
+                    c00 = p0.fma(x0, c00);
+                    c10 = p0.fma(x1, c10);
+                    c20 = p0.fma(x2, c20);
+                    c30 = p0.fma(x3, c30);
+                    FloatVector p1 = FloatVector.broadcast(f, buf[r + 1]);
+                    c01 = p1.fma(x0, c01);
+                    c11 = p1.fma(x1, c11);
+                    c21 = p1.fma(x2, c21);
+                    c31 = p1.fma(x3, c31);
+                    FloatVector p2 = FloatVector.broadcast(f, buf[r + 2]);
+                    c02 = p2.fma(x0, c02);
+                    c12 = p2.fma(x1, c12);
+                    c22 = p2.fma(x2, c22);
+                    c32 = p2.fma(x3, c32);
+                    FloatVector p3 = FloatVector.broadcast(f, buf[r + 3]);
+                    c03 = p3.fma(x0, c03);
+                    c13 = p3.fma(x1, c13);
+                    c23 = p3.fma(x2, c23);
+                    c33 = p3.fma(x3, c33);
+                }
+                c00.intoArray(buf, acc + 0);
+                c01.intoArray(buf, acc + 16);
+                c02.intoArray(buf, acc + 32);
+                c03.intoArray(buf, acc + 48);
+                c10.intoArray(buf, acc + 512);
+                c11.intoArray(buf, acc + 528);
+                c12.intoArray(buf, acc + 544);
+                c13.intoArray(buf, acc + 560);
+                c20.intoArray(buf, acc + 1024);
+                c21.intoArray(buf, acc + 1040);
+                c22.intoArray(buf, acc + 1056);
+                c23.intoArray(buf, acc + 1072);
+                c30.intoArray(buf, acc + 1536);
+                c31.intoArray(buf, acc + 1552);
+                c32.intoArray(buf, acc + 1568);
+                c33.intoArray(buf, acc + 1584);
+            }
+        }
+        // slices left over (head sizes that are not a multiple of 64): 1 slice x 16 queries
+        for (int sh = s4 * 2; sh < headDim / 16 * 2; sh++) {
             int i = (sh >> 1) * 16;
             int acc = ACC + i * TILE_QUERIES + (sh & 1) * 256;
             int v = vb + i;

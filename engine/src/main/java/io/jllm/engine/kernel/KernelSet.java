@@ -33,7 +33,8 @@ public interface KernelSet {
     }
 
     /**
-     * Attention of {@code tokens} consecutive tokens of one sequence (positions {@code pos0 ..}),
+     * Attention of {@code tokens} consecutive tokens of one sequence (positions {@code pos0 ..}; a
+     * prefill chunk of any length, which the SIMD kernels cut into tiles),
      * token {@code t}'s queries at {@code qOff + t*qStride}, outputs at {@code outOff + t*outStride}:
      * the same results as {@link #attention} per token, which is what this default does. {@code
      * scores} holds at least {@link Attention#tileScratch} floats.

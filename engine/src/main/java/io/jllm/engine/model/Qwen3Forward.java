@@ -61,10 +61,12 @@ public final class Qwen3Forward {
     private final Activations act;
     private final float attnScale;
 
-    /** Tokens per attention tile, and the tiles of the current batch: first token and length. */
+    /** Tokens per attention tile (the kernels' query tile), the unit {@link #planAttentionRanges} cuts at. */
     private final int attentionTile;
-    private final int[] tileStart;
-    private final int[] tileLength;
+    /** Attention ranges per run of one sequence, so that the pool's threads share a long prefill. */
+    private final int rangesPerRun;
+    private final int[] rangeStart;
+    private final int[] rangeLength;
     private final MatMulOp matmulOp = new MatMulOp();
     private final PointwiseOp pointwiseOp = new PointwiseOp();
     private final AttentionOp attentionOp = new AttentionOp();
@@ -106,8 +108,9 @@ public final class Qwen3Forward {
         this.rope = new float[maxTokens * c.headDim()];
         this.logits = new float[maxLogitRows * c.vocabSize()];
         int positions = Math.min(c.contextLength(), cache.totalBlocks() * cache.blockSize());
-        // room for a whole tile of queries (tokens x heads of a group): the SIMD attention then reads
-        // each key and value once per tile (and at least twice the positions: two heads per pass)
+        // room for a whole tile of queries (tokens x heads of a group) and every position's key and
+        // value as floats: the SIMD attention then converts each once per range and reads it once
+        // per tile (and at least twice the positions: two heads per pass)
         this.attentionTile = Attention.tileTokens(c.groupSize());
         int tileScratch = Attention.tileScratch(attentionTile, c.groupSize(), positions - 1, c.headDim());
         this.kvScratch = new short[pool.size()][cache.headDim()];
@@ -115,8 +118,11 @@ public final class Qwen3Forward {
         for (int i = 0; i < scores.length; i++) {
             scores[i] = Attention.newScratch(Math.max(2 * positions, tileScratch));
         }
-        this.tileStart = new int[maxTokens];
-        this.tileLength = new int[maxTokens];
+        this.rangeStart = new int[maxTokens];
+        this.rangeLength = new int[maxTokens];
+        // two ranges of about equal cost per KV head and thread at 8 KV heads (Qwen3-0.6B): a thread
+        // that falls behind leaves the other a sixteenth of the op, not an eighth
+        this.rangesPerRun = Math.max(1, (8 * pool.size() + c.kvHeads() - 1) / c.kvHeads());
         this.act = new Activations(maxTokens * widest);
         this.attnScale = 1.0f / (float) Math.sqrt(c.headDim());
     }
@@ -244,8 +250,8 @@ public final class Qwen3Forward {
             t0 = p == null ? 0 : p.add(ForwardProfile.Op.QK_NORM_ROPE, t0);
             storeKv(n);
             t0 = p == null ? 0 : p.add(ForwardProfile.Op.KV_STORE, t0);
-            int tiles = planAttentionTiles(b, n);
-            pool.run(attentionOp, tiles * c.kvHeads());
+            int ranges = planAttentionRanges(b, n);
+            pool.run(attentionOp, ranges * c.kvHeads());
             t0 = p == null ? 0 : p.add(ForwardProfile.Op.ATTENTION, t0);
             t0 = matmul(att, n, c.qDim(), lw.wo(), tmp, null, null, null, null, ForwardProfile.Op.MATMUL_O, t0);
             addInPlace(x, tmp, n * dim);
@@ -506,34 +512,53 @@ public final class Qwen3Forward {
     }
 
     /**
-     * Cuts the batch into attention tiles: runs of up to {@link #attentionTile} tokens of one
-     * sequence at consecutive positions (a prefill chunk), a decoding token alone. Returns the count.
+     * Cuts the batch into attention ranges: each run of tokens of one sequence at consecutive
+     * positions (a prefill chunk; a decoding token alone) in up to {@link #rangesPerRun} parts of
+     * whole tiles and about equal cost (a tile's cost grows with its last position). The kernels
+     * convert each cached key and value once per range, not once per tile. Returns the count.
      */
-    private int planAttentionTiles(ForwardBatch b, int n) {
-        int tiles = 0;
+    private int planAttentionRanges(ForwardBatch b, int n) {
+        int ranges = 0;
         for (int t = 0; t < n; ) {
             int len = 1;
-            while (t + len < n && len < attentionTile && b.sequences[t + len] == b.sequences[t]
+            while (t + len < n && b.sequences[t + len] == b.sequences[t]
                     && b.positions[t + len] == b.positions[t] + len) {
                 len++;
             }
-            tileStart[tiles] = t;
-            tileLength[tiles] = len;
-            tiles++;
+            int tiles = (len + attentionTile - 1) / attentionTile;
+            int parts = Math.min(tiles, rangesPerRun);
+            long pos0 = b.positions[t];
+            long total = 0;
+            for (int i = 0; i < tiles; i++) {
+                total += pos0 + Math.min(len, (i + 1) * attentionTile);
+            }
+            long cost = 0;
+            int start = 0;
+            for (int i = 0, k = 1; i < tiles; i++) {
+                cost += pos0 + Math.min(len, (i + 1) * attentionTile);
+                if (i == tiles - 1 || cost * parts >= total * k) {
+                    int end = Math.min(len, (i + 1) * attentionTile);
+                    rangeStart[ranges] = t + start;
+                    rangeLength[ranges] = end - start;
+                    ranges++;
+                    start = end;
+                    k++;
+                }
+            }
             t += len;
         }
-        return tiles;
+        return ranges;
     }
 
-    /** One (attention tile, KV head) per chunk. */
+    /** One (attention range, KV head) per chunk. */
     private final class AttentionOp implements ComputePool.Task {
         @Override
         public void run(int chunk, int member) {
-            int tile = chunk / c.kvHeads();
+            int range = chunk / c.kvHeads();
             int kvHead = chunk % c.kvHeads();
-            int t = tileStart[tile];
+            int t = rangeStart[range];
             ForwardBatch b = batch;
-            kernels.attentionTile(cache, layer, b.sequences[t], b.positions[t], tileLength[tile], kvHead,
+            kernels.attentionTile(cache, layer, b.sequences[t], b.positions[t], rangeLength[range], kvHead,
                     c.groupSize(), c.headDim(), attnScale, q, t * c.qDim(), c.qDim(), att, t * c.qDim(), c.qDim(),
                     scores[member]);
         }

@@ -56,6 +56,29 @@ class SimdAttentionTest {
     }
 
     @Test
+    void aRunOfSeveralTilesGivesTheReferenceBitsOfEachTokenWithKeysConvertedOnceOrPerTile() {
+        // a run converts every key and value once where the scratch holds them all, else per tile;
+        // 80 has a 16-element slice past the value loop's groups of four
+        for (KvType type : KvType.values()) {
+            for (int headDim : new int[] {128, 80}) {
+                for (int group : new int[] {2, 3}) {
+                    int tokens = 3 * Attention.tileTokens(group) + 2;
+                    for (int pos0 : new int[] {0, 37}) {
+                        int full = Attention.tileScratch(tokens, group, pos0 + tokens - 1, headDim);
+                        checkTile(type, headDim, group, tokens, pos0, full);
+                        checkTile(type, headDim, group, tokens, pos0, full - 1);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aRunWhoseLastTileHasOneTokenGivesTheReferenceBits() {
+        checkTile(KvType.F16, 128, 2, Attention.tileTokens(2) + 1, 5);
+    }
+
+    @Test
     void aTileOfHeadsLargerThanItsLayoutGoesTokenByToken() {
         checkTile(KvType.F16, 272, 2, Attention.tileTokens(2), 3);
     }
