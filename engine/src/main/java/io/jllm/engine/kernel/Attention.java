@@ -296,8 +296,9 @@ public final class Attention {
      * times, from a cache that the pass has mostly evicted by then. The forward pass's attention,
      * 512 tokens of Qwen3-0.6B, 2 threads, medians of 8 passes in alternating JVMs: 187 and 193 ms
      * before, 174 and 188 with only {@link #valueBlock}'s new loop, 147 and 138 with the conversion
-     * once per run as well (one thread on hot data the two forms run the same: the saving is in
-     * the cache misses, not the conversion's arithmetic).
+     * once per run as well. One thread on hot data runs the two forms alike, so the saving is in
+     * the pass, presumably the F16 rows that each tile re-read after the matmuls had evicted them
+     * (not measured).
      */
     public static void simdTile(PagedKvCache cache, int layer, KvSequence seq, int pos0, int tokens, int kvHead,
             int group, int headDim, float scale, float[] q, int qOff, int qStride, float[] out, int outOff,
