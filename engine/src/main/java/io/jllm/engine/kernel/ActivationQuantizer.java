@@ -90,12 +90,14 @@ public final class ActivationQuantizer {
             }
             case BF16 -> bf16Simd(x, n, out);
             case Q8_0 -> {
+                if (Block32RowGemm.suits(tokens)) {
+                    quantizeQ8_0Tiles(x, tokens, cols, out, 0, Block32RowGemm.tiles(tokens));
+                    return;
+                }
                 for (int b = 0; b < n / 32; b++) {
                     quantizeQ8_0Block(x, b, out);
                 }
-                if (Block32RowGemm.suits(tokens)) {
-                    Block32RowGemm.layoutActivations(out, tokens, cols, 0, Block32RowGemm.tiles(tokens));
-                } else if (Block32Gemm.suits(tokens)) {
+                if (Block32Gemm.suits(tokens)) {
                     Block32Gemm.layoutActivations(out, tokens, cols);
                 } else {
                     Q8_0Kernel.layoutActivations(out, 0, n / 32);
