@@ -171,7 +171,7 @@ final class Block32RowGemm {
                     int rt = rg + k * RT;
                     scaleTokens(blocks, s.d, k * blocks * RT, a.dyT, g, s.ddy);
                     tile(blocks, cols, s.weights, WPAD + k * RT * cols, a.yT, g, s.ddy, q4, s.lanes);
-                    KQuantRowGemm.store(s.lanes, TT, s.out, y, stride, rt, r1, t0, Math.min(TT, tokens - t0));
+                    KQuantRowGemm.store(s.lanes, 16, TT, s.out, y, stride, rt, r1, t0, Math.min(TT, tokens - t0));
                 }
             }
         }

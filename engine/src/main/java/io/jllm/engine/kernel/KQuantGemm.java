@@ -14,16 +14,18 @@ import jdk.incubator.vector.VectorSpecies;
  * integers, stored transposed with the tokens of one weight side by side) in float fma with
  * vector lanes running over tokens, so one weight value is applied to a whole vector of tokens.
  *
- * <p>Same bits as the integer kernels: every canonical lane sum {@code S_L} (16 products of at most
- * 945*127 for Q4_K or 4096*127 for Q6_K) is an integer below 2^24, exact in float whatever the
- * order, and the float part (one fma with d*dy per lane and block, the Q4_K min term, the lane
- * tree) is the canonical one, done lane-wise over tokens. Which path runs is a matter of speed only.
+ * <p>Same bits as the integer kernels: every half-lane sum {@code S_L} (16 products of at most
+ * 945*127 for Q4_K or 4096*127 for Q6_K), and a canonical lane's sum {@code S_j + S_{j+8}} of two
+ * of them, is an integer below 2^24, exact in float whatever the order, and the float part (one
+ * fma with d*dy per canonical lane and block, the Q4_K min term, the lane tree) is the canonical
+ * one, done lane-wise over tokens. Which path runs is a matter of speed only.
  *
  * <h2>Layout</h2>
  * Within each block, weights and activations are stored in one "position" order ({@link #WEIGHT_AT})
- * in which every canonical lane of either type is two runs of 8 consecutive positions (for Q4_K
- * even one run of 16): weight bits {@code b7..b0} sit at position bits {@code [b6 b4 b3 b2 b5 b7 b1 b0]}.
- * A Q4_K lane fixes {@code b6} and {@code b4..b2} (chunk parity and byte group), a Q6_K lane
+ * in which every half-lane (the 16 weights of half a canonical lane; see {@link Q4KKernel}) of either
+ * type is two runs of 8 consecutive positions (for Q4_K even one run of 16): weight bits
+ * {@code b7..b0} sit at position bits {@code [b6 b4 b3 b2 b5 b7 b1 b0]}.
+ * A Q4_K half-lane fixes {@code b6} and {@code b4..b2} (chunk parity and byte group), a Q6_K one
  * {@code b5} and {@code b4..b2}; both leave {@code b7, b1, b0} free (Q4_K also {@code b5}, Q6_K
  * also {@code b6}), and those are the low position bits. So the inner loop walks memory linearly,
  * with no index table and with bounds checks hoisted out of it.
@@ -32,10 +34,11 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <h2>Tile</h2>
  * {@link #TILE_ROWS} rows x 2 vectors of tokens: per position two activation loads and one
- * broadcast per row feed {@code 2 * TILE_ROWS} fma into the exact lane sums, which are stored per
- * (row, block, lane); a second pass folds them into the 16 lane accumulators of each (row, token
- * vector) in registers, in the canonical order, and finishes with the lane tree. Per-thread
- * scratch lives in a thread-local buffer that grows once to the widest row seen.
+ * broadcast per row feed {@code 2 * TILE_ROWS} fma into the exact half-lane sums, which are stored
+ * per (row, block, half-lane); a second pass adds each canonical lane's two half-lanes and folds
+ * them into the 8 lane accumulators of each (row, token vector) in registers, in the canonical
+ * order, and finishes with the lane tree. Per-thread scratch lives in a thread-local buffer that
+ * grows once to the widest row seen.
  */
 final class KQuantGemm {
     static final VectorSpecies<Float> FS = Simd.WIDE ? Simd.F512 : Simd.F256;
@@ -101,8 +104,8 @@ final class KQuantGemm {
         /** Per tile row, block and token of the tile: d*dy, then -(dmin*dy). */
         float[] blockDy = new float[0];
         /**
-         * Lane sums S_L: {@code (((b*KR + 2*row + v) * 16 + lane) * VL + token)}, {@code v} the token vector,
-         * so that the fold of one (row, v) reads its 16 lanes of a block as 1 KiB in a row.
+         * Half-lane sums S_L: {@code (((b*KR + 2*row + v) * 16 + lane) * VL + token)}, {@code v} the token
+         * vector, so that the fold of one (row, v) reads its 16 half-lanes of a block as 1 KiB in a row.
          */
         float[] sums = new float[0];
 
@@ -467,8 +470,10 @@ final class KQuantGemm {
 
     /**
      * The lane accumulators of tile row {@code i}, token vector {@code v}: for each block, in order,
-     * {@code acc_L = fma(d*dy, S_L, acc_L)}, then (Q4_K) {@code acc_L = fma(-(dmin*dy), min_j*bsum, acc_L)};
-     * then the canonical tree, stored into {@code y}.
+     * the canonical lane {@code j} (0..7) is the stored half-lanes {@code j} and {@code j+8} added
+     * (exact integers), {@code acc_j = fma(d*dy, S_j + S_{j+8}, acc_j)}, then (Q4_K)
+     * {@code acc_j = fma(-(dmin*dy), min_j * (bsum_{2j} + bsum_{2j+1}), acc_j)} (the stored bsums of
+     * half-lanes j and j+8 added, exact); then the canonical tree over the 8 lanes, stored into {@code y}.
      */
     private static void foldAndStore(int i, int v, int blocks, float[] sums, float[] bdy, boolean q4k, float[] ksT,
             int g, float[] bsc, int sOff, int t0, int tokens, float[] y, int stride, int row, float[] lanes) {
@@ -482,68 +487,37 @@ final class KQuantGemm {
         FloatVector a5 = zero;
         FloatVector a6 = zero;
         FloatVector a7 = zero;
-        FloatVector a8 = zero;
-        FloatVector a9 = zero;
-        FloatVector a10 = zero;
-        FloatVector a11 = zero;
-        FloatVector a12 = zero;
-        FloatVector a13 = zero;
-        FloatVector a14 = zero;
-        FloatVector a15 = zero;
         for (int b = 0; b < blocks; b++) {
             int di = (i * blocks + b) * 2 * tt + v * VL;
             FloatVector d = FloatVector.fromArray(FS, bdy, di);
             int si = sumsAt(b, 2 * i + v);
-            a0 = FloatVector.fromArray(FS, sums, si + 0 * VL).fma(d, a0);
-            a1 = FloatVector.fromArray(FS, sums, si + 1 * VL).fma(d, a1);
-            a2 = FloatVector.fromArray(FS, sums, si + 2 * VL).fma(d, a2);
-            a3 = FloatVector.fromArray(FS, sums, si + 3 * VL).fma(d, a3);
-            a4 = FloatVector.fromArray(FS, sums, si + 4 * VL).fma(d, a4);
-            a5 = FloatVector.fromArray(FS, sums, si + 5 * VL).fma(d, a5);
-            a6 = FloatVector.fromArray(FS, sums, si + 6 * VL).fma(d, a6);
-            a7 = FloatVector.fromArray(FS, sums, si + 7 * VL).fma(d, a7);
-            a8 = FloatVector.fromArray(FS, sums, si + 8 * VL).fma(d, a8);
-            a9 = FloatVector.fromArray(FS, sums, si + 9 * VL).fma(d, a9);
-            a10 = FloatVector.fromArray(FS, sums, si + 10 * VL).fma(d, a10);
-            a11 = FloatVector.fromArray(FS, sums, si + 11 * VL).fma(d, a11);
-            a12 = FloatVector.fromArray(FS, sums, si + 12 * VL).fma(d, a12);
-            a13 = FloatVector.fromArray(FS, sums, si + 13 * VL).fma(d, a13);
-            a14 = FloatVector.fromArray(FS, sums, si + 14 * VL).fma(d, a14);
-            a15 = FloatVector.fromArray(FS, sums, si + 15 * VL).fma(d, a15);
+            a0 = pair(sums, si + 0 * VL, 8 * VL).fma(d, a0);
+            a1 = pair(sums, si + 1 * VL, 8 * VL).fma(d, a1);
+            a2 = pair(sums, si + 2 * VL, 8 * VL).fma(d, a2);
+            a3 = pair(sums, si + 3 * VL, 8 * VL).fma(d, a3);
+            a4 = pair(sums, si + 4 * VL, 8 * VL).fma(d, a4);
+            a5 = pair(sums, si + 5 * VL, 8 * VL).fma(d, a5);
+            a6 = pair(sums, si + 6 * VL, 8 * VL).fma(d, a6);
+            a7 = pair(sums, si + 7 * VL, 8 * VL).fma(d, a7);
             if (q4k) {
                 FloatVector m = FloatVector.fromArray(FS, bdy, di + tt);
                 int ki = (g * blocks + b) * 16 * tt + v * VL;
                 int mi = sOff + (i * blocks + b) * 10 + 2;
-                a0 = FloatVector.fromArray(FS, ksT, ki + 0 * tt).mul(bsc[mi + 0]).fma(m, a0);
-                a1 = FloatVector.fromArray(FS, ksT, ki + 1 * tt).mul(bsc[mi + 1]).fma(m, a1);
-                a2 = FloatVector.fromArray(FS, ksT, ki + 2 * tt).mul(bsc[mi + 2]).fma(m, a2);
-                a3 = FloatVector.fromArray(FS, ksT, ki + 3 * tt).mul(bsc[mi + 3]).fma(m, a3);
-                a4 = FloatVector.fromArray(FS, ksT, ki + 4 * tt).mul(bsc[mi + 4]).fma(m, a4);
-                a5 = FloatVector.fromArray(FS, ksT, ki + 5 * tt).mul(bsc[mi + 5]).fma(m, a5);
-                a6 = FloatVector.fromArray(FS, ksT, ki + 6 * tt).mul(bsc[mi + 6]).fma(m, a6);
-                a7 = FloatVector.fromArray(FS, ksT, ki + 7 * tt).mul(bsc[mi + 7]).fma(m, a7);
-                a8 = FloatVector.fromArray(FS, ksT, ki + 8 * tt).mul(bsc[mi + 0]).fma(m, a8);
-                a9 = FloatVector.fromArray(FS, ksT, ki + 9 * tt).mul(bsc[mi + 1]).fma(m, a9);
-                a10 = FloatVector.fromArray(FS, ksT, ki + 10 * tt).mul(bsc[mi + 2]).fma(m, a10);
-                a11 = FloatVector.fromArray(FS, ksT, ki + 11 * tt).mul(bsc[mi + 3]).fma(m, a11);
-                a12 = FloatVector.fromArray(FS, ksT, ki + 12 * tt).mul(bsc[mi + 4]).fma(m, a12);
-                a13 = FloatVector.fromArray(FS, ksT, ki + 13 * tt).mul(bsc[mi + 5]).fma(m, a13);
-                a14 = FloatVector.fromArray(FS, ksT, ki + 14 * tt).mul(bsc[mi + 6]).fma(m, a14);
-                a15 = FloatVector.fromArray(FS, ksT, ki + 15 * tt).mul(bsc[mi + 7]).fma(m, a15);
+                a0 = pair(ksT, ki + 0 * tt, 8 * tt).mul(bsc[mi + 0]).fma(m, a0);
+                a1 = pair(ksT, ki + 1 * tt, 8 * tt).mul(bsc[mi + 1]).fma(m, a1);
+                a2 = pair(ksT, ki + 2 * tt, 8 * tt).mul(bsc[mi + 2]).fma(m, a2);
+                a3 = pair(ksT, ki + 3 * tt, 8 * tt).mul(bsc[mi + 3]).fma(m, a3);
+                a4 = pair(ksT, ki + 4 * tt, 8 * tt).mul(bsc[mi + 4]).fma(m, a4);
+                a5 = pair(ksT, ki + 5 * tt, 8 * tt).mul(bsc[mi + 5]).fma(m, a5);
+                a6 = pair(ksT, ki + 6 * tt, 8 * tt).mul(bsc[mi + 6]).fma(m, a6);
+                a7 = pair(ksT, ki + 7 * tt, 8 * tt).mul(bsc[mi + 7]).fma(m, a7);
             }
         }
-        FloatVector h0 = a0.add(a8);
-        FloatVector h1 = a1.add(a9);
-        FloatVector h2 = a2.add(a10);
-        FloatVector h3 = a3.add(a11);
-        FloatVector h4 = a4.add(a12);
-        FloatVector h5 = a5.add(a13);
-        FloatVector h6 = a6.add(a14);
-        FloatVector h7 = a7.add(a15);
-        FloatVector g0 = h0.add(h4);
-        FloatVector g1 = h1.add(h5);
-        FloatVector g2 = h2.add(h6);
-        FloatVector g3 = h3.add(h7);
+        // tree16 of the 8 lanes and 8 zeros is tree8: its first level (lane + zero) changes nothing
+        FloatVector g0 = a0.add(a4);
+        FloatVector g1 = a1.add(a5);
+        FloatVector g2 = a2.add(a6);
+        FloatVector g3 = a3.add(a7);
         // one store and scalar copies: lane(j) with a variable j is a 16-way switch per element
         float[] out = lanes;
         g0.add(g2).add(g1.add(g3)).intoArray(out, 0);
@@ -551,6 +525,11 @@ final class KQuantGemm {
         for (int j = 0, at = (t0 + v * VL) * stride + row; j < real; j++, at += stride) {
             y[at] = out[j];
         }
+    }
+
+    /** A canonical lane's two stored half-lanes added: exact, both are integers whose sum is below 2^24. */
+    private static FloatVector pair(float[] a, int at, int apart) {
+        return FloatVector.fromArray(FS, a, at).add(FloatVector.fromArray(FS, a, at + apart));
     }
 
     /**

@@ -19,14 +19,15 @@ import jdk.incubator.vector.VectorSpecies;
  * GEMM ({@link KQuantGemm}) pays a per-call dequantization and interleave that only a few hundred
  * tokens amortize.
  *
- * <p>Here (at 512 bits) a vector's 16 lanes are the 16 canonical lanes of a block ({@link Q4KKernel},
+ * <p>Here (at 512 bits) a vector's 16 lanes are the 16 canonical half-lanes of a block ({@link Q4KKernel},
  * {@link Q6KKernel}): a block's 256 weights are laid out as 16 "steps" of 16 lanes, step {@code s}
- * holding one weight of every canonical lane, and the activations of each token in the same order
+ * holding one weight of every half-lane, and the activations of each token in the same order
  * (a layout per weight type, since the two types' lanes differ). Sixteen fma per (row, token,
- * block) then leave the exact lane sums {@code S_L} (integers below 2^24, so any order gives the
- * same bits) in one register, which is folded into the lane accumulators with the canonical
- * {@code fma(d*dy, S_L, acc)} (and the Q4_K min term) and finally reduced with the canonical tree:
- * the reference's bits, whatever the batch.
+ * block) then leave the exact half-lane sums {@code S_L} (integers of at most 2^23, so any order
+ * gives the same bits) in one register. The fold adds half-lanes {@code j} and {@code j+8} (exact,
+ * at most 2^24) into the canonical lane {@code j}, two tokens' 8 lanes in one vector, and applies the
+ * canonical {@code fma(d*dy, S'_j, acc)} (and the Q4_K min term); the 8 lane accumulators of each
+ * (row, token) are finally reduced with the canonical tree: the reference's bits, whatever the batch.
  *
  * <p>Which lanes a packed block byte feeds makes the layout cheap to decode: read as 16 ints, the
  * 64 nibble bytes of a Q4_K chunk pair (or of a Q6_K half's ql) give int lane {@code j} the four
@@ -48,6 +49,8 @@ final class KQuantSmallBatch {
     private static final VectorSpecies<Integer> IS = Simd.I512;
     /** Tokens per pass over the dequantized rows. */
     static final int GROUP = 8;
+    /** Canonical lanes of a block: accumulators per (row, token), at either width. */
+    static final int LANES = 8;
     /** Real tokens up to which a (last) group takes the half-width register block. */
     static final int HALF_GROUP = 4;
     /** The most trailing tokens {@link #matvecTail} hands to the matrix-vector kernels. */
@@ -133,12 +136,13 @@ final class KQuantSmallBatch {
          * The pass's vector scratch in one aligned array ({@link AlignedFloats}), each part starting a
          * cache line: from {@link KQuantSmallBatch#W0} the current block of the pass's rows
          * dequantized (row r at {@code r*256}: 16 steps of 16 lanes); from
-         * {@link KQuantSmallBatch#SUMS} one block's exact lane sums of a row triple, laid out as the
-         * accumulators (at 256 bits one lane's sums of the pass's rows, then their d*dy and
-         * -(dmin*dy)); from {@link KQuantSmallBatch#MINS}, per row of the pass (Q4_K), the min of each
-         * lane's min term, {@code min_{L%8}}; from {@link KQuantSmallBatch#ACC} the lane accumulators,
-         * group g, row r of the pass, token t at {@code ((g*PASS_ROWS + r)*GROUP + t)*16} (at 256
-         * bits lane L at {@code ((g*PASS_ROWS + r)*16 + L)*GROUP + t}).
+         * {@link KQuantSmallBatch#SUMS} one block's exact half-lane sums of a row triple, row r,
+         * token t at {@code (r*GROUP + t)*16} (at 256 bits one canonical lane's sums of the pass's
+         * rows, then their d*dy and -(dmin*dy)); from {@link KQuantSmallBatch#MINS}, per row of the
+         * pass (Q4_K), the min of each half-lane L's sub-block, {@code min_{L%8}}; from
+         * {@link KQuantSmallBatch#ACC} the 8 canonical lane accumulators, group g, row r of the
+         * pass, token t at {@code ((g*PASS_ROWS + r)*GROUP + t)*8} (two tokens to a vector; at 256
+         * bits lane j at {@code ((g*PASS_ROWS + r)*8 + j)*GROUP + t}).
          */
         float[] buf = AlignedFloats.allocate(ACC - W0);
         /** Per row of the pass, of the current block: d and (Q4_K) dmin, at {@code [2r]} and {@code [2r + 1]}. */
@@ -147,7 +151,7 @@ final class KQuantSmallBatch {
         final float[] out = new float[16 + GROUP];
 
         void ensure(int groups) {
-            int floats = ACC - W0 + groups * PASS_ROWS * GROUP * 16;
+            int floats = ACC - W0 + groups * PASS_ROWS * GROUP * LANES;
             if (buf.length < W0 + floats) {
                 buf = AlignedFloats.allocate(floats);
             }
@@ -351,7 +355,7 @@ final class KQuantSmallBatch {
             // past the last row the last triple (at 256 bits: row) repeats it: computed again, stored once
             int last = Math.min(row + PASS_ROWS, r1) - 1;
             int triples = (last - row) / ROWS + 1;
-            java.util.Arrays.fill(scratch.buf, ACC, ACC + groups * PASS_ROWS * GROUP * 16, 0f);
+            java.util.Arrays.fill(scratch.buf, ACC, ACC + groups * PASS_ROWS * GROUP * LANES, 0f);
             for (int b = 0; b < blocks; b++) {
                 // the pass's rows of block b, the last repeated past it; one call per block, so
                 // that the kernel's constants are set up once for all rows
@@ -374,7 +378,7 @@ final class KQuantSmallBatch {
             for (int g = 0; g < groups; g++) {
                 int real = Math.min(GROUP, tokens - g * GROUP);
                 for (int r = 0; row + r <= last; r++) {
-                    int off = (g * PASS_ROWS + r) * GROUP * 16;
+                    int off = (g * PASS_ROWS + r) * GROUP * LANES;
                     if (Simd.WIDE) {
                         storeTrees(scratch.buf, ACC + off, scratch.out, real, y, g * GROUP * stride + row + r, stride);
                     } else {
@@ -472,8 +476,8 @@ final class KQuantSmallBatch {
                 q7 = v.fma(x, q7);
                 o7 = z.fma(x, o7);
             }
-            // the exact lane sums through memory into a fold loop over (row, token) rather than
-            // 24 unrolled copies of it; sums and accumulators are touched once per block
+            // the exact half-lane sums through memory into a fold loop over (row, token pair) rather
+            // than 12 unrolled copies of it; sums and accumulators are touched once per block
             p0.intoArray(sums, SUMS + 0);
             p1.intoArray(sums, SUMS + 16);
             p2.intoArray(sums, SUMS + 32);
@@ -559,78 +563,126 @@ final class KQuantSmallBatch {
     }
 
     /**
-     * Block {@code b}'s canonical fold for row triple {@code tr} and every token of group {@code g}:
-     * {@code acc = fma(d*dy, S, acc)}, then (Q4_K) {@code acc = fma(-(dmin*dy), min*bsum, acc)}.
-     * Padding tokens use the last real token's scales (finite; their results are dropped).
+     * Block {@code b}'s canonical fold for row triple {@code tr} and every token of group {@code g},
+     * two tokens per vector (lanes 0-7 token t, 8-15 token t+1): the half-lane sums merged into the
+     * canonical lanes ({@link #merge}), {@code acc = fma(d*dy, S', acc)}, then (Q4_K)
+     * {@code acc = fma(-(dmin*dy), min*(bsum_2j + bsum_2j+1), acc)}, the block sums merged alike.
+     * Padding tokens use the last real token's scales (finite; their results are dropped). One
+     * method per type: with both types' loops in one, C2 ran out of nodes (NodeCountInliningCutoff)
+     * once both were hot and left the last merges out of line, boxing their vectors (Q6_K after
+     * Q4_K allocated 440 KB per 96x1024 call and ran 3-10x slower).
      */
     private static void fold(Scratch scratch, boolean q4k, Activations a, int b, int blocks, int tr, int g,
             int tokens, int n) {
+        if (q4k) {
+            foldQ4K(scratch, a, b, blocks, tr, g, tokens, n);
+        } else {
+            foldQ6K(scratch, a, b, blocks, tr, g, tokens, n);
+        }
+    }
+
+    /** {@link #fold} for Q4_K: the scale term, then the min term. */
+    private static void foldQ4K(Scratch scratch, Activations a, int b, int blocks, int tr, int g, int tokens, int n) {
         float[] sums = scratch.buf;
         float[] acc = scratch.buf;
         float[] dy = a.scales;
         float[] ks = a.ksums;
         float[] sc = scratch.scales;
-        // tokens outside, the three rows written out inside: a token's dy and block sums are read
-        // once for all rows, and d*dy is a vector product (the same IEEE product as the scalar one)
-        // the triple's rows 3tr .. 3tr+2 of the pass: this block's scales at [2r], accumulators of
-        // group g from (g*PASS_ROWS + 3tr)*GROUP*16
+        // token pairs outside, the three rows written out inside: a pair's dy and block sums are read
+        // and merged once for all rows, and d*dy is a vector product (the same IEEE product as the
+        // scalar one); the triple's rows 3tr .. 3tr+2 of the pass: this block's scales at [2r],
+        // accumulators of group g from (g*PASS_ROWS + 3tr)*GROUP*8
         int t0 = g * GROUP;
         int rb = ROWS * tr;
         FloatVector d0 = FloatVector.broadcast(FS, sc[2 * rb]);
         FloatVector d1 = FloatVector.broadcast(FS, sc[2 * (rb + 1)]);
         FloatVector d2 = FloatVector.broadcast(FS, sc[2 * (rb + 2)]);
-        int r0 = ACC + (g * PASS_ROWS + rb) * GROUP * 16;
-        int r1 = r0 + GROUP * 16;
-        int r2 = r0 + 2 * GROUP * 16;
-        if (q4k) {
-            // -(dmin*dy) as (-dmin)*dy: rounding to nearest is symmetric, so the same bits
-            FloatVector n0 = FloatVector.broadcast(FS, -sc[2 * rb + 1]);
-            FloatVector n1 = FloatVector.broadcast(FS, -sc[2 * (rb + 1) + 1]);
-            FloatVector n2 = FloatVector.broadcast(FS, -sc[2 * (rb + 2) + 1]);
-            FloatVector m0 = FloatVector.fromArray(FS, scratch.buf, MINS + rb * 16);
-            FloatVector m1 = FloatVector.fromArray(FS, scratch.buf, MINS + (rb + 1) * 16);
-            FloatVector m2 = FloatVector.fromArray(FS, scratch.buf, MINS + (rb + 2) * 16);
-            for (int t = 0; t < n; t++) {
-                int k = Math.min(t0 + t, tokens - 1) * blocks + b;
-                FloatVector y = FloatVector.broadcast(FS, dy[k]);
-                FloatVector bsum = FloatVector.fromArray(FS, ks, k * 16);
-                int i = t * 16;
-                FloatVector v = FloatVector.fromArray(FS, sums, SUMS + i)
-                        .fma(d0.mul(y), FloatVector.fromArray(FS, acc, r0 + i));
-                bsum.mul(m0).fma(n0.mul(y), v).intoArray(acc, r0 + i);
-                v = FloatVector.fromArray(FS, sums, SUMS + GROUP * 16 + i)
-                        .fma(d1.mul(y), FloatVector.fromArray(FS, acc, r1 + i));
-                bsum.mul(m1).fma(n1.mul(y), v).intoArray(acc, r1 + i);
-                v = FloatVector.fromArray(FS, sums, SUMS + 2 * GROUP * 16 + i)
-                        .fma(d2.mul(y), FloatVector.fromArray(FS, acc, r2 + i));
-                bsum.mul(m2).fma(n2.mul(y), v).intoArray(acc, r2 + i);
-            }
-        } else {
-            for (int t = 0; t < n; t++) {
-                FloatVector y = FloatVector.broadcast(FS, dy[Math.min(t0 + t, tokens - 1) * blocks + b]);
-                int i = t * 16;
-                FloatVector.fromArray(FS, sums, SUMS + i).fma(d0.mul(y), FloatVector.fromArray(FS, acc, r0 + i))
-                        .intoArray(acc, r0 + i);
-                FloatVector.fromArray(FS, sums, SUMS + GROUP * 16 + i)
-                        .fma(d1.mul(y), FloatVector.fromArray(FS, acc, r1 + i)).intoArray(acc, r1 + i);
-                FloatVector.fromArray(FS, sums, SUMS + 2 * GROUP * 16 + i)
-                        .fma(d2.mul(y), FloatVector.fromArray(FS, acc, r2 + i)).intoArray(acc, r2 + i);
-            }
+        int r0 = ACC + (g * PASS_ROWS + rb) * GROUP * LANES;
+        int r1 = r0 + GROUP * LANES;
+        int r2 = r0 + 2 * GROUP * LANES;
+        // -(dmin*dy) as (-dmin)*dy: rounding to nearest is symmetric, so the same bits
+        FloatVector n0 = FloatVector.broadcast(FS, -sc[2 * rb + 1]);
+        FloatVector n1 = FloatVector.broadcast(FS, -sc[2 * (rb + 1) + 1]);
+        FloatVector n2 = FloatVector.broadcast(FS, -sc[2 * (rb + 2) + 1]);
+        // lanes j and j+8 both hold min_j: right for either token of a pair
+        FloatVector m0 = FloatVector.fromArray(FS, scratch.buf, MINS + rb * 16);
+        FloatVector m1 = FloatVector.fromArray(FS, scratch.buf, MINS + (rb + 1) * 16);
+        FloatVector m2 = FloatVector.fromArray(FS, scratch.buf, MINS + (rb + 2) * 16);
+        for (int t = 0; t < n; t += 2) {
+            int k = Math.min(t0 + t, tokens - 1) * blocks + b;
+            int k1 = Math.min(t0 + t + 1, tokens - 1) * blocks + b;
+            FloatVector y = FloatVector.broadcast(FS, dy[k]).blend(FloatVector.broadcast(FS, dy[k1]), Simd.UPPER8);
+            FloatVector bsum = merge(FloatVector.fromArray(FS, ks, k * 16), FloatVector.fromArray(FS, ks, k1 * 16));
+            int i = t * 16;
+            int j = t * LANES;
+            FloatVector v = merge(FloatVector.fromArray(FS, sums, SUMS + i),
+                    FloatVector.fromArray(FS, sums, SUMS + i + 16))
+                    .fma(d0.mul(y), FloatVector.fromArray(FS, acc, r0 + j));
+            bsum.mul(m0).fma(n0.mul(y), v).intoArray(acc, r0 + j);
+            v = merge(FloatVector.fromArray(FS, sums, SUMS + GROUP * 16 + i),
+                    FloatVector.fromArray(FS, sums, SUMS + GROUP * 16 + i + 16))
+                    .fma(d1.mul(y), FloatVector.fromArray(FS, acc, r1 + j));
+            bsum.mul(m1).fma(n1.mul(y), v).intoArray(acc, r1 + j);
+            v = merge(FloatVector.fromArray(FS, sums, SUMS + 2 * GROUP * 16 + i),
+                    FloatVector.fromArray(FS, sums, SUMS + 2 * GROUP * 16 + i + 16))
+                    .fma(d2.mul(y), FloatVector.fromArray(FS, acc, r2 + j));
+            bsum.mul(m2).fma(n2.mul(y), v).intoArray(acc, r2 + j);
+        }
+    }
+
+    /** {@link #fold} for Q6_K: the scale term only. */
+    private static void foldQ6K(Scratch scratch, Activations a, int b, int blocks, int tr, int g, int tokens, int n) {
+        float[] sums = scratch.buf;
+        float[] acc = scratch.buf;
+        float[] dy = a.scales;
+        float[] sc = scratch.scales;
+        // as foldQ4K
+        int t0 = g * GROUP;
+        int rb = ROWS * tr;
+        FloatVector d0 = FloatVector.broadcast(FS, sc[2 * rb]);
+        FloatVector d1 = FloatVector.broadcast(FS, sc[2 * (rb + 1)]);
+        FloatVector d2 = FloatVector.broadcast(FS, sc[2 * (rb + 2)]);
+        int r0 = ACC + (g * PASS_ROWS + rb) * GROUP * LANES;
+        int r1 = r0 + GROUP * LANES;
+        int r2 = r0 + 2 * GROUP * LANES;
+        for (int t = 0; t < n; t += 2) {
+            FloatVector y = FloatVector.broadcast(FS, dy[Math.min(t0 + t, tokens - 1) * blocks + b])
+                    .blend(FloatVector.broadcast(FS, dy[Math.min(t0 + t + 1, tokens - 1) * blocks + b]), Simd.UPPER8);
+            int i = t * 16;
+            int j = t * LANES;
+            merge(FloatVector.fromArray(FS, sums, SUMS + i), FloatVector.fromArray(FS, sums, SUMS + i + 16))
+                    .fma(d0.mul(y), FloatVector.fromArray(FS, acc, r0 + j)).intoArray(acc, r0 + j);
+            merge(FloatVector.fromArray(FS, sums, SUMS + GROUP * 16 + i),
+                    FloatVector.fromArray(FS, sums, SUMS + GROUP * 16 + i + 16))
+                    .fma(d1.mul(y), FloatVector.fromArray(FS, acc, r1 + j)).intoArray(acc, r1 + j);
+            merge(FloatVector.fromArray(FS, sums, SUMS + 2 * GROUP * 16 + i),
+                    FloatVector.fromArray(FS, sums, SUMS + 2 * GROUP * 16 + i + 16))
+                    .fma(d2.mul(y), FloatVector.fromArray(FS, acc, r2 + j)).intoArray(acc, r2 + j);
         }
     }
 
     /**
-     * {@link Simd#tree16} of each token's accumulated lanes ({@code acc[off + 16t ..]}) into
-     * {@code y[at + t*stride]} for the {@code real} tokens. The trees of all {@link #GROUP} tokens
-     * are made, two per vector (lanes 0-7 and 8-15), and only the copy-out stops at {@code real}:
+     * Two tokens' 16 half-lane values ({@code p}: token t, {@code q}: token t+1) added pairwise into
+     * their 8 canonical lanes, {@code p_j + p_{j+8}} in lane j and {@code q_j + q_{j+8}} in lane
+     * {@code 8 + j}: exact, since they are integers whose sums are at most 2^24, so the order within a
+     * pair does not matter. One vector of accumulators per token pair instead of one per token
+     * halves the fold's fma, loads and stores.
+     */
+    private static FloatVector merge(FloatVector p, FloatVector q) {
+        return p.blend(q, Simd.UPPER8).add(q.blend(p, Simd.UPPER8).rearrange(Simd.HALVES));
+    }
+
+    /**
+     * {@link Simd#tree8} of each token's 8 lane accumulators ({@code acc[off + 8t ..]}), the
+     * canonical {@link Simd#tree16} of them and 8 zeros, into {@code y[at + t*stride]} for the
+     * {@code real} tokens. The trees of all {@link #GROUP} tokens are made, two per vector (lanes
+     * 0-7 and 8-15, as {@link #fold} left them), and only the copy-out stops at {@code real}:
      * a branch on a partly filled group that warm-up had not seen made C2 throw this method away
      * mid-run (-Xlog:deoptimization), a loop bound does not.
      */
     private static void storeTrees(float[] acc, int off, float[] out, int real, float[] y, int at, int stride) {
         for (int t = 0; t < GROUP; t += 2) {
-            FloatVector p = FloatVector.fromArray(FS, acc, off + 16 * t);
-            FloatVector q = FloatVector.fromArray(FS, acc, off + 16 * t + 16);
-            FloatVector h = p.add(p.rearrange(Simd.HALVES)).blend(q.add(q.rearrange(Simd.HALVES)), Simd.UPPER8);
+            FloatVector h = FloatVector.fromArray(FS, acc, off + LANES * t);
             h = h.add(h.rearrange(Simd.XOR4));
             h = h.add(h.rearrange(Simd.XOR2));
             // token t's sum in lane 0, token t+1's in lane 8; the group's sums gather after the vector

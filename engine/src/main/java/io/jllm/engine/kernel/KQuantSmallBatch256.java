@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link KQuantSmallBatch} at 256 bits, for AVX2 machines: the same dequantized weights (16 steps
- * of a block's 16 canonical lanes, exact small integers), the same canonical fold and tree, so the
+ * of a block's 16 canonical half-lanes, exact small integers), the same canonical fold and tree, so the
  * same bits as the reference, but a group's 8 tokens lie across the vector lanes
  * ({@link #tokenLanes}) instead of a block's canonical lanes.
  *
@@ -29,6 +29,7 @@ final class KQuantSmallBatch256 {
     private static final int MINS = KQuantSmallBatch.MINS;
     private static final int ACC = KQuantSmallBatch.ACC;
     private static final int GROUP_BLOCK = KQuantSmallBatch.GROUP_BLOCK;
+    private static final int LANES = KQuantSmallBatch.LANES;
     /** Where {@link #tokenLanes} keeps, per row of the pass, d*dy and -(dmin*dy) of the group's tokens (in the sums' room). */
     private static final int DD = SUMS + PASS_ROWS * GROUP;
     private static final int ND = DD + PASS_ROWS * GROUP;
@@ -52,12 +53,16 @@ final class KQuantSmallBatch256 {
      * Block {@code b} of the pass's {@link KQuantSmallBatch#PASS_ROWS} rows (dequantized at
      * {@link KQuantSmallBatch#W0}, row r at {@code r*256}, position {@code s*16 + lane}) times every
      * group's tokens, with the tokens across the vector lanes:
-     * per canonical lane, 16 steps of one activation load (the group's 8 tokens at one position) and
-     * 12 weights broadcast from memory into 12 fma, one per row, leaving each row's exact lane sum for
-     * all 8 tokens in one register. The sums then go through memory into the canonical fold, one row
-     * at a time: {@code acc = fma(d*dy, S, acc)} and (Q4_K) {@code acc = fma(-(dmin*dy), min*bsum,
-     * acc)}, with {@code dy} and the block sums as vectors over the tokens; every (row, lane) of a
-     * group is one 8-token vector of accumulators ({@link #storeTokenLaneTrees}).
+     * per canonical lane j, the 32 positions of half-lanes j and j+8 ({@code 8m + j}: step m/2,
+     * half-lane j + 8*(m%2)), each one activation load (the group's 8 tokens at one position) and
+     * 12 weights broadcast from memory into 12 fma, one per row, leaving each row's exact lane sum
+     * {@code S'_j = S_j + S_{j+8}} for all 8 tokens in one register (integers up to 2^24, so the
+     * interleaved order gives the same bits). The sums then go through memory into the canonical
+     * fold, one row at a time: {@code acc = fma(d*dy, S', acc)} and (Q4_K)
+     * {@code acc = fma(-(dmin*dy), min_j*(bsum_2j + bsum_2j+1), acc)}, with {@code dy} and the block
+     * sums as vectors over the tokens; every (row, lane) of a group is one 8-token vector of
+     * accumulators ({@link #storeTokenLaneTrees}). Eight folds per block instead of the 16 of
+     * half-lanes folded apart.
      */
     static void tokenLanes(int b, int groups, int blocks, KQuantSmallBatch.Scratch scratch, boolean q4k,
             Activations a, int yBase, int extra) {
@@ -75,8 +80,8 @@ final class KQuantSmallBatch256 {
             }
             int yOff = yBase + gb * GROUP_BLOCK;
             int bsums = extra + groups * blocks * GROUP + gb * 16 * GROUP;
-            int acc = ACC + g * PASS_ROWS * GROUP * 16;
-            for (int lane = 0; lane < 16; lane++) {
+            int acc = ACC + g * PASS_ROWS * GROUP * LANES;
+            for (int lane = 0; lane < LANES; lane++) {
                 FloatVector zero = FloatVector.zero(FS);
                 FloatVector p0 = zero;
                 FloatVector p1 = zero;
@@ -90,9 +95,9 @@ final class KQuantSmallBatch256 {
                 FloatVector p9 = zero;
                 FloatVector p10 = zero;
                 FloatVector p11 = zero;
-                for (int s = 0; s < 16; s++) {
-                    FloatVector x = FloatVector.fromArray(FS, yT, yOff + (s * 16 + lane) * GROUP);
-                    int o = KQuantSmallBatch.W0 + s * 16 + lane;
+                for (int m = 0; m < 32; m++) {
+                    FloatVector x = FloatVector.fromArray(FS, yT, yOff + (m * 8 + lane) * GROUP);
+                    int o = KQuantSmallBatch.W0 + m * 8 + lane;
                     p0 = FloatVector.broadcast(FS, w[o]).fma(x, p0);
                     p1 = FloatVector.broadcast(FS, w[o + 256]).fma(x, p1);
                     p2 = FloatVector.broadcast(FS, w[o + 512]).fma(x, p2);
@@ -119,9 +124,11 @@ final class KQuantSmallBatch256 {
                 p10.intoArray(w, SUMS + 80);
                 p11.intoArray(w, SUMS + 88);
                 if (q4k) {
-                    FloatVector bsum = FloatVector.fromArray(FS, yT, bsums + lane * GROUP);
+                    // the sub-block's two half sums (half-lanes j and j+8), exact integers
+                    FloatVector bsum = FloatVector.fromArray(FS, yT, bsums + lane * GROUP)
+                            .add(FloatVector.fromArray(FS, yT, bsums + (lane + 8) * GROUP));
                     for (int r = 0; r < PASS_ROWS; r++) {
-                        int i = acc + (r * 16 + lane) * GROUP;
+                        int i = acc + (r * LANES + lane) * GROUP;
                         FloatVector v = FloatVector.fromArray(FS, w, SUMS + r * GROUP)
                                 .fma(FloatVector.fromArray(FS, w, DD + r * GROUP), FloatVector.fromArray(FS, w, i));
                         bsum.mul(w[MINS + r * 16 + lane]).fma(FloatVector.fromArray(FS, w, ND + r * GROUP), v)
@@ -129,7 +136,7 @@ final class KQuantSmallBatch256 {
                     }
                 } else {
                     for (int r = 0; r < PASS_ROWS; r++) {
-                        int i = acc + (r * 16 + lane) * GROUP;
+                        int i = acc + (r * LANES + lane) * GROUP;
                         FloatVector.fromArray(FS, w, SUMS + r * GROUP)
                                 .fma(FloatVector.fromArray(FS, w, DD + r * GROUP), FloatVector.fromArray(FS, w, i))
                                 .intoArray(w, i);
@@ -140,19 +147,19 @@ final class KQuantSmallBatch256 {
     }
 
     /**
-     * {@link Simd#tree16} of one row's 16 lane accumulators of a group ({@link #tokenLanes}: lane
-     * {@code L}'s 8 tokens at {@code off + 8L}), all 8 tokens at once, into
-     * {@code y[at + t*stride]} for the {@code real} tokens.
+     * {@link Simd#tree8} of one row's 8 lane accumulators of a group ({@link #tokenLanes}: lane
+     * {@code j}'s 8 tokens at {@code off + 8j}), the canonical {@link Simd#tree16} of them and 8
+     * zeros, all 8 tokens at once, into {@code y[at + t*stride]} for the {@code real} tokens.
      */
     static void storeTokenLaneTrees(float[] acc, int off, float[] out, int real, float[] y, int at, int stride) {
-        FloatVector h0 = FloatVector.fromArray(FS, acc, off).add(FloatVector.fromArray(FS, acc, off + 64));
-        FloatVector h1 = FloatVector.fromArray(FS, acc, off + 8).add(FloatVector.fromArray(FS, acc, off + 72));
-        FloatVector h2 = FloatVector.fromArray(FS, acc, off + 16).add(FloatVector.fromArray(FS, acc, off + 80));
-        FloatVector h3 = FloatVector.fromArray(FS, acc, off + 24).add(FloatVector.fromArray(FS, acc, off + 88));
-        FloatVector h4 = FloatVector.fromArray(FS, acc, off + 32).add(FloatVector.fromArray(FS, acc, off + 96));
-        FloatVector h5 = FloatVector.fromArray(FS, acc, off + 40).add(FloatVector.fromArray(FS, acc, off + 104));
-        FloatVector h6 = FloatVector.fromArray(FS, acc, off + 48).add(FloatVector.fromArray(FS, acc, off + 112));
-        FloatVector h7 = FloatVector.fromArray(FS, acc, off + 56).add(FloatVector.fromArray(FS, acc, off + 120));
+        FloatVector h0 = FloatVector.fromArray(FS, acc, off);
+        FloatVector h1 = FloatVector.fromArray(FS, acc, off + 8);
+        FloatVector h2 = FloatVector.fromArray(FS, acc, off + 16);
+        FloatVector h3 = FloatVector.fromArray(FS, acc, off + 24);
+        FloatVector h4 = FloatVector.fromArray(FS, acc, off + 32);
+        FloatVector h5 = FloatVector.fromArray(FS, acc, off + 40);
+        FloatVector h6 = FloatVector.fromArray(FS, acc, off + 48);
+        FloatVector h7 = FloatVector.fromArray(FS, acc, off + 56);
         h0.add(h4).add(h2.add(h6)).add(h1.add(h5).add(h3.add(h7))).intoArray(out, 0);
         for (int t = 0; t < real; t++) {
             y[at + t * stride] = out[t];
@@ -178,8 +185,8 @@ final class KQuantSmallBatch256 {
             scratch.scales[2 * r + 1] = Bytes.f16(w, blk + Q4KKernel.DMIN);
             FloatVector mins = (FloatVector) IntVector.broadcast(IS, (int) mn).blend((int) (mn >>> 32), UPPER_MINS)
                     .lanewise(VectorOperators.LSHR, QUARTER_SHIFT).and(0xFF).convert(VectorOperators.I2F, 0);
+            // lane j: min_j, the min of canonical lane j's sub-block
             mins.intoArray(scratch.buf, MINS + r * 16);
-            mins.intoArray(scratch.buf, MINS + r * 16 + 8);
             // quarter h = 2*half + lanes: the chunk pair's lanes 0-7 (lanes 0) or 8-15; written out per
             // (nibble, byte) so every shift is a constant (C2 did not unroll four nested loops)
             for (int h = 0; h < 4; h++) {

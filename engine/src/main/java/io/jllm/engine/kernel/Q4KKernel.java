@@ -22,15 +22,18 @@ import jdk.incubator.vector.VectorShuffle;
  * Weight = d*scale*q - dmin*min.
  *
  * <h2>Canonical dot product (what every implementation computes, to the bit)</h2>
- * Per block, 16 lanes: lane {@code L = 8*(c%2) + i/4} takes both nibbles of bytes
- * {@code i = 4*(L%8) .. +3} of the chunks {@code c} of parity {@code L/8}, and its integer part
- * {@code S_L = sum scale*q*y} is exact. With {@code ddy = d*dy} and {@code mdy = -(dmin*dy)}
- * (float products), lane L accumulates {@code acc = fma(ddy, S_L, acc)} then
- * {@code acc = fma(mdy, min_j * bsum_{2j+L/8}, acc)} with {@code j = L%8} (the min term of
- * sub-block j, split over its two 16-quant halves, also exact), block after block; the row's
- * result is {@link Simd#tree16} of the 16 lanes. This is ggml's float structure (its AVX2 kernel
- * also keeps float lanes and applies d and dmin per block), with the lanes pinned down so that
- * 256-bit, 512-bit and scalar code agree.
+ * Per block, 8 lanes: lane {@code L} takes both nibbles of bytes {@code i = 4*L .. +3} of all four
+ * chunks (32 weights), and its integer part {@code S_L = sum scale*q*y} is exact (below 2^22). With
+ * {@code ddy = d*dy} and {@code mdy = -(dmin*dy)} (float products), lane L accumulates
+ * {@code acc = fma(ddy, S_L, acc)} then {@code acc = fma(mdy, min_L * (bsum_{2L} + bsum_{2L+1}), acc)}
+ * (the min term of sub-block L, exact), block after block; the row's result is {@link Simd#tree16}
+ * of the 8 lanes and 8 zeros, which is {@link Simd#tree8} of the 8 (a lane is never -0, so adding
+ * +0 changes nothing). This is ggml's float structure (its AVX2 kernel also keeps float lanes and
+ * applies d and dmin per block), with the lanes pinned down so that 256-bit, 512-bit and scalar
+ * code agree. Kernels whose vectors hold 16 half-lanes ({@code 8*(c%2) + i/4}: bytes
+ * {@code 4*(L%8)..+3} of the chunks of parity {@code L/8}) add lanes L and L+8 before the fold,
+ * exactly. Until 2026-11-25 the 16 half-lanes were folded separately: one fold per 16 products of
+ * each lane instead of 32, about a sixth of the prefill GEMM's operations (bench/KERNELS.md).
  *
  * <h2>SIMD kernel</h2>
  * A vector of packed nibbles is read as 16-bit lanes holding two bytes; {@code and}/{@code shift}
@@ -40,10 +43,11 @@ import jdk.incubator.vector.VectorShuffle;
  * shorts; {@code (x << 16) + (x & 0xFFFF0000)} then gives each pair of 16-bit sums as one int
  * (their sum times 2^16), which converts to float exactly and meets its sub-block scale (times
  * 2^-16) in an fma. Every partial sum is an integer below 2^24, so the float lanes hold the exact
- * {@code S_L}. Two rows share each activation load; short rows (4 blocks, 1024 columns) run as one
- * flat loop over (row pair, block), which saves the per-row loop entry that otherwise costs about
- * a fifth of the time. Larger batches take {@link KQuantSmallBatch} or {@link KQuantGemm}. Every path is
- * bit-identical to {@link #referenceDot}.
+ * half-lane sums, and adding a lane's two halves gives the exact {@code S_L}. Two rows share each
+ * activation load; short rows (4 blocks, 1024 columns) run as one flat loop over (row pair, block),
+ * which saves the per-row loop entry that otherwise costs about a fifth of the time. Larger
+ * batches take {@link KQuantSmallBatch} or {@link KQuantGemm}. Every path is bit-identical to
+ * {@link #referenceDot}.
  */
 public final class Q4KKernel {
     static final int BLOCK_BYTES = 144;
@@ -94,20 +98,18 @@ public final class Q4KKernel {
             float dy = a.scales[ab];
             float ddy = Bytes.f16(w, blk + D) * dy;
             float mdy = -(Bytes.f16(w, blk + DMIN) * dy);
-            for (int lane = 0; lane < 16; lane++) {
+            for (int lane = 0; lane < 8; lane++) {
                 int s = 0;
-                for (int c = lane / 8; c < 4; c += 2) {
-                    for (int i = 4 * (lane % 8); i < 4 * (lane % 8) + 4; i++) {
+                for (int c = 0; c < 4; c++) {
+                    for (int i = 4 * lane; i < 4 * lane + 4; i++) {
                         int q = Bytes.u8(w, blk + QS + 32 * c + i);
                         s += sc[2 * c] * (q & 0xF) * a.qs[q8 + 64 * c + i]
                                 + sc[2 * c + 1] * (q >>> 4) * a.qs[q8 + 64 * c + 32 + i];
                     }
                 }
                 acc[lane] = Math.fma(ddy, (float) s, acc[lane]);
-            }
-            for (int lane = 0; lane < 16; lane++) {
-                int j = lane % 8;
-                acc[lane] = Math.fma(mdy, (float) (mn[j] * a.bsums[ab * 16 + 2 * j + lane / 8]), acc[lane]);
+                int bsum = a.bsums[ab * 16 + 2 * lane] + a.bsums[ab * 16 + 2 * lane + 1];
+                acc[lane] = Math.fma(mdy, (float) (mn[lane] * bsum), acc[lane]);
             }
         }
         return Simd.tree16(acc, 0);
@@ -258,7 +260,8 @@ public final class Q4KKernel {
      * multiplies and two adds pair the products, and {@code (x << 16) + (x & 0xFFFF0000)} turns
      * each pair of 16-bit sums into their sum times 2^16, which converts to float exactly and meets
      * its sub-block scale (times 2^-16) in an fma: every partial sum is an integer below 2^24, so
-     * the lanes hold the exact S_L of the canonical order.
+     * the 16 lanes hold the exact half-lane sums, and lanes L and L+8 added give the canonical S_L
+     * (in both).
      */
     private static void flat512(MemorySegment w, long rowBytes, int r0, int r1, int blocks, short[] ya, int yaOff,
             float[] ks, int ksOff, float[] dy, int dyOff, float[] y, int yOff) {
@@ -358,7 +361,12 @@ public final class Q4KKernel {
             sB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
                     .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(Q1), sB);
             float dyb = dy[dyOff + b];
+            // lanes L and L+8 hold the halves of canonical lane L%8 (half-sums and bsums alike):
+            // adding them is exact and leaves lane j's 32-weight sum in lanes j and j+8
             FloatVector bs = FloatVector.fromArray(Simd.F512, ks, ksOff + 16 * b);
+            bs = bs.add(bs.rearrange(Simd.HALVES));
+            sA = sA.add(sA.rearrange(Simd.HALVES));
+            sB = sB.add(sB.rearrange(Simd.HALVES));
             int ddA = hdrA.lane(0);
             int ddB = hdrB.lane(0);
             accA = sA.fma(FloatVector.broadcast(Simd.F512, Float.float16ToFloat((short) ddA) * dyb), accA);
@@ -368,9 +376,9 @@ public final class Q4KKernel {
             accB = scB.rearrange(MINS).mul(bs)
                     .fma(FloatVector.broadcast(Simd.F512, -(Float.float16ToFloat((short) (ddB >>> 16)) * dyb)), accB);
             if (++b == blocks) {
-                // Simd.tree16 of both rows at once: row A in lanes 0-7, row B in lanes 8-15
-                FloatVector h = accA.add(accA.rearrange(Simd.HALVES))
-                        .blend(accB.add(accB.rearrange(Simd.HALVES)), Simd.UPPER8);
+                // Simd.tree8 of both rows at once (each accumulator holds its 8 lanes twice): row A
+                // in lanes 0-7, row B in lanes 8-15
+                FloatVector h = accA.blend(accB, Simd.UPPER8);
                 h = h.add(h.rearrange(Simd.XOR4));
                 h = h.add(h.rearrange(Simd.XOR2));
                 h = h.add(h.rearrange(Simd.XOR1));
@@ -485,7 +493,11 @@ public final class Q4KKernel {
                 sB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
                         .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(Q1), sB);
                 float dyb = dy[dyOff + b];
+                // halves L and L+8 of canonical lane L%8 added, exactly, as in flat512
                 FloatVector bs = FloatVector.fromArray(Simd.F512, ks, ksOff + 16 * b);
+                bs = bs.add(bs.rearrange(Simd.HALVES));
+                sA = sA.add(sA.rearrange(Simd.HALVES));
+                sB = sB.add(sB.rearrange(Simd.HALVES));
                 int ddA = hdrA.lane(0);
                 int ddB = hdrB.lane(0);
                 accA = sA.fma(FloatVector.broadcast(Simd.F512, Float.float16ToFloat((short) ddA) * dyb), accA);
@@ -497,9 +509,9 @@ public final class Q4KKernel {
                         .fma(FloatVector.broadcast(Simd.F512, -(Float.float16ToFloat((short) (ddB >>> 16)) * dyb)),
                                 accB);
                             }
-            // Simd.tree16 of both rows at once: row A in lanes 0-7, row B in lanes 8-15
-            FloatVector h = accA.add(accA.rearrange(Simd.HALVES))
-                    .blend(accB.add(accB.rearrange(Simd.HALVES)), Simd.UPPER8);
+            // Simd.tree8 of both rows at once (each accumulator holds its 8 lanes twice): row A in
+            // lanes 0-7, row B in lanes 8-15
+            FloatVector h = accA.blend(accB, Simd.UPPER8);
             h = h.add(h.rearrange(Simd.XOR4));
             h = h.add(h.rearrange(Simd.XOR2));
             h = h.add(h.rearrange(Simd.XOR1));
@@ -509,8 +521,8 @@ public final class Q4KKernel {
     }
 
     /**
-     * {@link #flat512} for 256-bit vectors: one 32-byte load per step, even and odd parity lanes in
-     * two accumulators.
+     * {@link #flat512} for 256-bit vectors: one 32-byte load per step, the halves of the canonical
+     * lanes from even and odd chunks in two sums, added before the fold.
      */
     private static void flat256(MemorySegment w, long rowBytes, int r0, int r1, int blocks, short[] ya, int yaOff,
             float[] ks, int ksOff, float[] dy, int dyOff, float[] y, int yOff) {
@@ -526,10 +538,8 @@ public final class Q4KKernel {
         int rb = Math.min(r0 + half, r1 - 1);
         long rowA = ra * rowBytes;
         long rowB = rb * rowBytes;
-        FloatVector accEA = FloatVector.zero(Simd.F256);
-        FloatVector accOA = accEA;
-        FloatVector accEB = accEA;
-        FloatVector accOB = accEA;
+        FloatVector accA = FloatVector.zero(Simd.F256);
+        FloatVector accB = accA;
         int b = 0;
         for (int i = 0, n = (r1 - r0 + 1) / 2 * blocks; i < n; i++) {
             long blkA = rowA + (long) b * BLOCK_BYTES;
@@ -612,8 +622,9 @@ public final class Q4KKernel {
                         .add(sOB);
             }
             float dyb = dy[dyOff + b];
-            FloatVector bsE = FloatVector.fromArray(Simd.F256, ks, ksOff + 16 * b);
-            FloatVector bsO = FloatVector.fromArray(Simd.F256, ks, ksOff + 16 * b + 8);
+            // the even and odd halves of each canonical lane (sums and bsums alike) added, exactly
+            FloatVector bs = FloatVector.fromArray(Simd.F256, ks, ksOff + 16 * b)
+                    .add(FloatVector.fromArray(Simd.F256, ks, ksOff + 16 * b + 8));
             int ddA = hdrA.lane(0);
             int ddB = hdrB.lane(0);
             FloatVector ddyA = FloatVector.broadcast(Simd.F256, Float.float16ToFloat((short) ddA) * dyb);
@@ -626,23 +637,17 @@ public final class Q4KKernel {
                     .convertShape(VectorOperators.B2F, Simd.F256, 0);
             FloatVector mnB = (FloatVector) bytesB.rearrange(HDR_MINS).reinterpretAsBytes()
                     .convertShape(VectorOperators.B2F, Simd.F256, 0);
-            accEA = mnA.mul(bsE).fma(mdyA, sEA.fma(ddyA, accEA));
-            accOA = mnA.mul(bsO).fma(mdyA, sOA.fma(ddyA, accOA));
-            accEB = mnB.mul(bsE).fma(mdyB, sEB.fma(ddyB, accEB));
-            accOB = mnB.mul(bsO).fma(mdyB, sOB.fma(ddyB, accOB));
+            accA = mnA.mul(bs).fma(mdyA, sEA.add(sOA).fma(ddyA, accA));
+            accB = mnB.mul(bs).fma(mdyB, sEB.add(sOB).fma(ddyB, accB));
             if (++b == blocks) {
-                FloatVector h = accEA.add(accOA);
-                h = h.add(h.rearrange(Simd.XOR4_256));
+                FloatVector h = accA.add(accA.rearrange(Simd.XOR4_256));
                 h = h.add(h.rearrange(Simd.XOR2_256));
                 y[yOff + ra] = h.add(h.rearrange(Simd.XOR1_256)).lane(0);
-                h = accEB.add(accOB);
-                h = h.add(h.rearrange(Simd.XOR4_256));
+                h = accB.add(accB.rearrange(Simd.XOR4_256));
                 h = h.add(h.rearrange(Simd.XOR2_256));
                 y[yOff + rb] = h.add(h.rearrange(Simd.XOR1_256)).lane(0);
-                accEA = FloatVector.zero(Simd.F256);
-                accOA = accEA;
-                accEB = accEA;
-                accOB = accEA;
+                accA = FloatVector.zero(Simd.F256);
+                accB = accA;
                 b = 0;
                 ra += 1;
                 rb = Math.min(ra + half, r1 - 1);

@@ -22,10 +22,13 @@ import jdk.incubator.vector.VectorSpecies;
  * weights 16k..16k+15 (ggml-quants.c dequantize_row_q6_K).
  *
  * <h2>Canonical dot product</h2>
- * Per block, 16 lanes: byte {@code m} of half h's ql (m = 0..63) belongs to lane
- * {@code L = 8*(m/32) + (m%32)/4}, with both of its weights; {@code S_L = sum scale*(q-32)*y}
- * is exact, lane L accumulates {@code acc = fma(d*dy, S_L, acc)} block after block, and the row's
- * result is {@link Simd#tree16} of the lanes.
+ * Per block, 8 lanes: byte {@code m} of either half's ql (m = 0..63) belongs to lane
+ * {@code L = (m%32)/4}, with both of its weights (32 weights a lane); {@code S_L = sum
+ * scale*(q-32)*y} is exact (each product at most 2^19 in magnitude, so every partial sum of 32 is
+ * an integer of at most 2^24), lane L accumulates {@code acc = fma(d*dy, S_L, acc)} block after
+ * block, and the row's result is {@link Simd#tree16} of the 8 lanes and 8 zeros, as for
+ * {@link Q4KKernel}. Kernels whose vectors hold 16 half-lanes ({@code 8*(m/32) + (m%32)/4}) add
+ * lanes L and L+8 before the fold.
  *
  * <h2>SIMD kernel</h2>
  * As {@link Q4KKernel}: 16-bit lanes of packed ql split into four nibble vectors by and/shift, the
@@ -88,12 +91,12 @@ public final class Q6KKernel {
             int ab = token * blocks + b;
             int q8 = ab * 256;
             float ddy = Bytes.f16(w, blk + D) * a.scales[ab];
-            for (int lane = 0; lane < 16; lane++) {
+            for (int lane = 0; lane < 8; lane++) {
                 int s = 0;
                 for (int h = 0; h < 2; h++) {
-                    for (int pos = 4 * (lane % 8); pos < 4 * (lane % 8) + 4; pos++) {
-                        int lowWeight = 128 * h + 32 * (lane / 8) + pos;
-                        for (int i : new int[] {lowWeight, lowWeight + 64}) {
+                    for (int pos = 4 * lane; pos < 4 * lane + 4; pos++) {
+                        for (int quarter = 0; quarter < 4; quarter++) {
+                            int i = 128 * h + 32 * quarter + pos;
                             s += Bytes.i8(w, blk + SCALES + i / 16) * weight(w, blk, i) * a.qs[q8 + i];
                         }
                     }
@@ -345,14 +348,18 @@ public final class Q6KKernel {
             sB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
                     .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(Q1), sB);
             float dyb = dy[dyOff + b];
+            // lanes L and L+8 hold the halves of canonical lane L%8: adding them is exact and leaves
+            // lane j's 32-weight sum in lanes j and j+8
+            sA = sA.add(sA.rearrange(Simd.HALVES));
+            sB = sB.add(sB.rearrange(Simd.HALVES));
             accA = sA.fma(FloatVector.broadcast(Simd.F512,
                     Float.float16ToFloat(w.get(Bytes.SHORT_LE, blkA + D)) * dyb), accA);
             accB = sB.fma(FloatVector.broadcast(Simd.F512,
                     Float.float16ToFloat(w.get(Bytes.SHORT_LE, blkB + D)) * dyb), accB);
             if (++b == blocks) {
-                // Simd.tree16 of both rows at once: row A in lanes 0-7, row B in lanes 8-15
-                FloatVector hv = accA.add(accA.rearrange(Simd.HALVES))
-                        .blend(accB.add(accB.rearrange(Simd.HALVES)), Simd.UPPER8);
+                // Simd.tree8 of both rows at once (each accumulator holds its 8 lanes twice): row A
+                // in lanes 0-7, row B in lanes 8-15
+                FloatVector hv = accA.blend(accB, Simd.UPPER8);
                 hv = hv.add(hv.rearrange(Simd.XOR4));
                 hv = hv.add(hv.rearrange(Simd.XOR2));
                 hv = hv.add(hv.rearrange(Simd.XOR1));
@@ -370,8 +377,8 @@ public final class Q6KKernel {
     }
 
     /**
-     * {@link #flat512} for 256-bit vectors: one 32-byte load per step, even and odd parity lanes in
-     * two accumulators.
+     * {@link #flat512} for 256-bit vectors: one 32-byte load per step, the halves of the canonical
+     * lanes from even and odd spans in two sums, added before the fold.
      */
     private static void flat256(MemorySegment w, long rowBytes, int r0, int r1, int blocks, short[] ya, int yaOff,
             float[] dy, int dyOff, float[] y, int yOff) {
@@ -381,10 +388,8 @@ public final class Q6KKernel {
         int rb = Math.min(r0 + half, r1 - 1);
         long rowA = ra * rowBytes;
         long rowB = rb * rowBytes;
-        FloatVector accEA = FloatVector.zero(Simd.F256);
-        FloatVector accOA = accEA;
-        FloatVector accEB = accEA;
-        FloatVector accOB = accEA;
+        FloatVector accA = FloatVector.zero(Simd.F256);
+        FloatVector accB = accA;
         int b = 0;
         for (int i = 0, n = (r1 - r0 + 1) / 2 * blocks; i < n; i++) {
             long blkA = rowA + (long) b * BLOCK_BYTES;
@@ -509,23 +514,17 @@ public final class Q6KKernel {
                     * dyb);
             FloatVector ddyB = FloatVector.broadcast(Simd.F256, Float.float16ToFloat(w.get(Bytes.SHORT_LE, blkB + D))
                     * dyb);
-            accEA = sEA.fma(ddyA, accEA);
-            accOA = sOA.fma(ddyA, accOA);
-            accEB = sEB.fma(ddyB, accEB);
-            accOB = sOB.fma(ddyB, accOB);
+            accA = sEA.add(sOA).fma(ddyA, accA);
+            accB = sEB.add(sOB).fma(ddyB, accB);
             if (++b == blocks) {
-                FloatVector hv = accEA.add(accOA);
-                hv = hv.add(hv.rearrange(Simd.XOR4_256));
+                FloatVector hv = accA.add(accA.rearrange(Simd.XOR4_256));
                 hv = hv.add(hv.rearrange(Simd.XOR2_256));
                 y[yOff + ra] = hv.add(hv.rearrange(Simd.XOR1_256)).lane(0);
-                hv = accEB.add(accOB);
-                hv = hv.add(hv.rearrange(Simd.XOR4_256));
+                hv = accB.add(accB.rearrange(Simd.XOR4_256));
                 hv = hv.add(hv.rearrange(Simd.XOR2_256));
                 y[yOff + rb] = hv.add(hv.rearrange(Simd.XOR1_256)).lane(0);
-                accEA = FloatVector.zero(Simd.F256);
-                accOA = accEA;
-                accEB = accEA;
-                accOB = accEA;
+                accA = FloatVector.zero(Simd.F256);
+                accB = accA;
                 b = 0;
                 ra += 1;
                 rb = Math.min(ra + half, r1 - 1);

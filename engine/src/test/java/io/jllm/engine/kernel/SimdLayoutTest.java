@@ -96,10 +96,28 @@ class SimdLayoutTest {
                             float expected = token < tokens
                                     ? a.qs[token * cols + b * 256 + KQuantGemm.WEIGHT_AT[run * 8 + k]]
                                     : 0f;
-                            int at = Activations.YT_PAD + (((g * 32 + run) * blocks + b) * 8 + k) * tt + t;
+                            // run 2*lane + p + 16*u: stream p of canonical lane `lane`, steps u*8.. of a block
+                            int lane = (run % 16) / 2;
+                            int p = run % 2;
+                            int u = run / 16;
+                            int at = Activations.YT_PAD + ((((g * 8 + lane) * 2 + p) * blocks + b) * 16 + u * 8 + k) * tt + t;
                             assertEquals(expected, a.yT[at], "tile " + g + " run " + run + " block " + b + " step "
                                     + k + " token " + t);
                         }
+                    }
+                }
+            }
+            // each canonical lane's min-term sum: its 32 quants, sub-block `lane`
+            for (int b = 0; b < blocks; b++) {
+                for (int lane = 0; lane < 8; lane++) {
+                    for (int t = 0; t < tt; t++) {
+                        int token = g * tt + t;
+                        int sum = 0;
+                        for (int i = 0; token < tokens && i < 32; i++) {
+                            sum += a.qs[token * cols + b * 256 + 32 * lane + i];
+                        }
+                        assertEquals(sum, a.ksT[((g * blocks + b) * 8 + lane) * tt + t],
+                                "tile " + g + " block " + b + " lane " + lane + " token " + t);
                     }
                 }
             }
