@@ -62,7 +62,6 @@ public final class Q4KKernel {
     private static final VectorShuffle<Float> Q0 = lanes2(1, 3);
     private static final VectorShuffle<Float> P1 = lanes2(4, 6);
     private static final VectorShuffle<Float> Q1 = lanes2(5, 7);
-    private static final VectorShuffle<Float> MINS = VectorShuffle.fromOp(Simd.F512, i -> 8 + i % 8);
     // Vector decode of the packed scales: lanes of the 16-byte block header [d|dmin, q0-3, q4-7, q8-11]
     // become [sc0-3, sc4-7, mn0-3, mn4-7] (get_scale_min_k4 for all eight at once).
     private static final VectorShuffle<Integer> HDR_A = VectorShuffle.fromValues(Simd.I128, 1, 1, 2, 2);
@@ -274,8 +273,7 @@ public final class Q4KKernel {
         int rb = Math.min(r0 + half, r1 - 1);
         long rowA = ra * rowBytes;
         long rowB = rb * rowBytes;
-        FloatVector accA = FloatVector.zero(Simd.F512);
-        FloatVector accB = FloatVector.zero(Simd.F512);
+        FloatVector acc = FloatVector.zero(Simd.F512);
         int b = 0;
         for (int i = 0, n = (r1 - r0 + 1) / 2 * blocks; i < n; i++) {
             long blkA = rowA + (long) b * BLOCK_BYTES;
@@ -362,30 +360,33 @@ public final class Q4KKernel {
                     .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(Q1), sB);
             float dyb = dy[dyOff + b];
             // lanes L and L+8 hold the halves of canonical lane L%8 (half-sums and bsums alike):
-            // adding them is exact and leaves lane j's 32-weight sum in lanes j and j+8
+            // adding them is exact; the bsums' merge lands in lanes j and j+8
             FloatVector bs = FloatVector.fromArray(Simd.F512, ks, ksOff + 16 * b);
             bs = bs.add(bs.rearrange(Simd.HALVES));
-            sA = sA.add(sA.rearrange(Simd.HALVES));
-            sB = sB.add(sB.rearrange(Simd.HALVES));
+            // row A's merged lanes in lanes 0-7, row B's in 8-15, with one shuffle for both rows where a
+            // merge per row took two (this kernel's shuffles are what bind it); the mins likewise
+            FloatVector m = sA.blend(sB, Simd.UPPER8).add(sB.blend(sA, Simd.UPPER8).rearrange(Simd.HALVES));
+            FloatVector mins = scA.rearrange(Simd.HALVES).blend(scB, Simd.UPPER8);
             int ddA = hdrA.lane(0);
             int ddB = hdrB.lane(0);
-            accA = sA.fma(FloatVector.broadcast(Simd.F512, Float.float16ToFloat((short) ddA) * dyb), accA);
-            accA = scA.rearrange(MINS).mul(bs)
-                    .fma(FloatVector.broadcast(Simd.F512, -(Float.float16ToFloat((short) (ddA >>> 16)) * dyb)), accA);
-            accB = sB.fma(FloatVector.broadcast(Simd.F512, Float.float16ToFloat((short) ddB) * dyb), accB);
-            accB = scB.rearrange(MINS).mul(bs)
-                    .fma(FloatVector.broadcast(Simd.F512, -(Float.float16ToFloat((short) (ddB >>> 16)) * dyb)), accB);
+            // d*dy and -(dmin*dy) per row, the same IEEE products as the scalar ones ((-dmin)*dy: rounding
+            // to nearest is symmetric)
+            FloatVector ddy = FloatVector.broadcast(Simd.F512, Float.float16ToFloat((short) ddA))
+                    .blend(FloatVector.broadcast(Simd.F512, Float.float16ToFloat((short) ddB)), Simd.UPPER8).mul(dyb);
+            FloatVector mdy = FloatVector.broadcast(Simd.F512, -Float.float16ToFloat((short) (ddA >>> 16)))
+                    .blend(FloatVector.broadcast(Simd.F512, -Float.float16ToFloat((short) (ddB >>> 16))), Simd.UPPER8)
+                    .mul(dyb);
+            acc = m.fma(ddy, acc);
+            acc = mins.mul(bs).fma(mdy, acc);
             if (++b == blocks) {
-                // Simd.tree8 of both rows at once (each accumulator holds its 8 lanes twice): row A
-                // in lanes 0-7, row B in lanes 8-15
-                FloatVector h = accA.blend(accB, Simd.UPPER8);
+                // Simd.tree8 of both rows at once: row A in lanes 0-7, row B in lanes 8-15
+                FloatVector h = acc;
                 h = h.add(h.rearrange(Simd.XOR4));
                 h = h.add(h.rearrange(Simd.XOR2));
                 h = h.add(h.rearrange(Simd.XOR1));
                 y[yOff + ra] = h.lane(0);
                 y[yOff + rb] = h.lane(8);
-                accA = FloatVector.zero(Simd.F512);
-                accB = FloatVector.zero(Simd.F512);
+                acc = FloatVector.zero(Simd.F512);
                 b = 0;
                 ra += 1;
                 rb = Math.min(ra + half, r1 - 1);
@@ -407,8 +408,7 @@ public final class Q4KKernel {
             int rb = Math.min(ra + half, r1 - 1);
             long rowA = ra * rowBytes;
             long rowB = rb * rowBytes;
-            FloatVector accA = FloatVector.zero(Simd.F512);
-            FloatVector accB = FloatVector.zero(Simd.F512);
+            FloatVector acc = FloatVector.zero(Simd.F512);
             for (int b = 0; b < blocks; b++) {
                 long blkA = rowA + (long) b * BLOCK_BYTES;
                 long blkB = rowB + (long) b * BLOCK_BYTES;
@@ -496,22 +496,24 @@ public final class Q4KKernel {
                 // halves L and L+8 of canonical lane L%8 added, exactly, as in flat512
                 FloatVector bs = FloatVector.fromArray(Simd.F512, ks, ksOff + 16 * b);
                 bs = bs.add(bs.rearrange(Simd.HALVES));
-                sA = sA.add(sA.rearrange(Simd.HALVES));
-                sB = sB.add(sB.rearrange(Simd.HALVES));
+                // row A's merged lanes in lanes 0-7, row B's in 8-15, with one shuffle for both rows where a
+                // merge per row took two (this kernel's shuffles are what bind it); the mins likewise
+                FloatVector m = sA.blend(sB, Simd.UPPER8).add(sB.blend(sA, Simd.UPPER8).rearrange(Simd.HALVES));
+                FloatVector mins = scA.rearrange(Simd.HALVES).blend(scB, Simd.UPPER8);
                 int ddA = hdrA.lane(0);
                 int ddB = hdrB.lane(0);
-                accA = sA.fma(FloatVector.broadcast(Simd.F512, Float.float16ToFloat((short) ddA) * dyb), accA);
-                accA = scA.rearrange(MINS).mul(bs)
-                        .fma(FloatVector.broadcast(Simd.F512, -(Float.float16ToFloat((short) (ddA >>> 16)) * dyb)),
-                                accA);
-                accB = sB.fma(FloatVector.broadcast(Simd.F512, Float.float16ToFloat((short) ddB) * dyb), accB);
-                accB = scB.rearrange(MINS).mul(bs)
-                        .fma(FloatVector.broadcast(Simd.F512, -(Float.float16ToFloat((short) (ddB >>> 16)) * dyb)),
-                                accB);
-                            }
-            // Simd.tree8 of both rows at once (each accumulator holds its 8 lanes twice): row A in
-            // lanes 0-7, row B in lanes 8-15
-            FloatVector h = accA.blend(accB, Simd.UPPER8);
+                // d*dy and -(dmin*dy) per row, the same IEEE products as the scalar ones ((-dmin)*dy: rounding
+                // to nearest is symmetric)
+                FloatVector ddy = FloatVector.broadcast(Simd.F512, Float.float16ToFloat((short) ddA))
+                        .blend(FloatVector.broadcast(Simd.F512, Float.float16ToFloat((short) ddB)), Simd.UPPER8).mul(dyb);
+                FloatVector mdy = FloatVector.broadcast(Simd.F512, -Float.float16ToFloat((short) (ddA >>> 16)))
+                        .blend(FloatVector.broadcast(Simd.F512, -Float.float16ToFloat((short) (ddB >>> 16))), Simd.UPPER8)
+                        .mul(dyb);
+                acc = m.fma(ddy, acc);
+                acc = mins.mul(bs).fma(mdy, acc);
+            }
+            // Simd.tree8 of both rows at once: row A in lanes 0-7, row B in lanes 8-15
+            FloatVector h = acc;
             h = h.add(h.rearrange(Simd.XOR4));
             h = h.add(h.rearrange(Simd.XOR2));
             h = h.add(h.rearrange(Simd.XOR1));

@@ -240,8 +240,7 @@ public final class Q6KKernel {
         int rb = Math.min(r0 + half, r1 - 1);
         long rowA = ra * rowBytes;
         long rowB = rb * rowBytes;
-        FloatVector accA = FloatVector.zero(Simd.F512);
-        FloatVector accB = FloatVector.zero(Simd.F512);
+        FloatVector acc = FloatVector.zero(Simd.F512);
         int b = 0;
         for (int i = 0, n = (r1 - r0 + 1) / 2 * blocks; i < n; i++) {
             long blkA = rowA + (long) b * BLOCK_BYTES;
@@ -348,25 +347,24 @@ public final class Q6KKernel {
             sB = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).add(q.and(0xFFFF0000))
                     .convert(VectorOperators.I2F, 0)).fma(unitB.rearrange(Q1), sB);
             float dyb = dy[dyOff + b];
-            // lanes L and L+8 hold the halves of canonical lane L%8: adding them is exact and leaves
-            // lane j's 32-weight sum in lanes j and j+8
-            sA = sA.add(sA.rearrange(Simd.HALVES));
-            sB = sB.add(sB.rearrange(Simd.HALVES));
-            accA = sA.fma(FloatVector.broadcast(Simd.F512,
-                    Float.float16ToFloat(w.get(Bytes.SHORT_LE, blkA + D)) * dyb), accA);
-            accB = sB.fma(FloatVector.broadcast(Simd.F512,
-                    Float.float16ToFloat(w.get(Bytes.SHORT_LE, blkB + D)) * dyb), accB);
+            // lanes L and L+8 hold the halves of canonical lane L%8: row A's merged into lanes 0-7,
+            // row B's into 8-15 (exact integer sums), with one shuffle for both rows where a merge
+            // per row took two: this kernel's shuffles (scales, high bits) are what bind it
+            FloatVector m = sA.blend(sB, Simd.UPPER8)
+                    .add(sB.blend(sA, Simd.UPPER8).rearrange(Simd.HALVES));
+            acc = m.fma(FloatVector.broadcast(Simd.F512, Float.float16ToFloat(w.get(Bytes.SHORT_LE, blkA + D)))
+                    .blend(FloatVector.broadcast(Simd.F512, Float.float16ToFloat(w.get(Bytes.SHORT_LE, blkB + D))),
+                            Simd.UPPER8)
+                    .mul(dyb), acc);
             if (++b == blocks) {
-                // Simd.tree8 of both rows at once (each accumulator holds its 8 lanes twice): row A
-                // in lanes 0-7, row B in lanes 8-15
-                FloatVector hv = accA.blend(accB, Simd.UPPER8);
+                // Simd.tree8 of both rows at once: row A in lanes 0-7, row B in lanes 8-15
+                FloatVector hv = acc;
                 hv = hv.add(hv.rearrange(Simd.XOR4));
                 hv = hv.add(hv.rearrange(Simd.XOR2));
                 hv = hv.add(hv.rearrange(Simd.XOR1));
                 y[yOff + ra] = hv.lane(0);
                 y[yOff + rb] = hv.lane(8);
-                accA = FloatVector.zero(Simd.F512);
-                accB = FloatVector.zero(Simd.F512);
+                acc = FloatVector.zero(Simd.F512);
                 b = 0;
                 ra += 1;
                 rb = Math.min(ra + half, r1 - 1);
