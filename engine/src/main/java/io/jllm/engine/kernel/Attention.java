@@ -276,12 +276,12 @@ public final class Attention {
     }
 
     /**
-     * Scratch floats {@link #simdTile} needs for {@code tokens} tokens whose last position is
-     * {@code lastPos}: its buffers, a row of 32 query scores per position (rounded up to a whole
+     * Scratch floats {@link #simdTile} needs for a run of tokens (any length, any group) whose last
+     * position is {@code lastPos}: its buffers, a row of 32 query scores per position (rounded up to a whole
      * score block), and every position's key and value as floats. With less (but at least the rows)
      * each tile converts the keys and values itself; with less than that it goes token by token.
      */
-    public static int tileScratch(int tokens, int group, int lastPos, int headDim) {
+    public static int tileScratch(int lastPos, int headDim) {
         return tileOnlyScratch(lastPos, headDim) + 2 * rowsFor(lastPos) * headDim;
     }
 
@@ -312,7 +312,7 @@ public final class Attention {
             }
             return;
         }
-        boolean converted = Simd.WIDE && scores.length >= tileScratch(tokens, group, last, headDim);
+        boolean converted = Simd.WIDE && scores.length >= tileScratch(last, headDim);
         int kf = converted ? convertedKeys(last, headDim) : -1;
         int vf = converted ? kf + rowsFor(last) * headDim : -1;
         int tt = tileTokens(group);

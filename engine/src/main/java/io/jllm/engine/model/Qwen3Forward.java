@@ -112,7 +112,7 @@ public final class Qwen3Forward {
         // value as floats: the SIMD attention then converts each once per range and reads it once
         // per tile (and at least twice the positions: two heads per pass)
         this.attentionTile = Attention.tileTokens(c.groupSize());
-        int tileScratch = Attention.tileScratch(attentionTile, c.groupSize(), positions - 1, c.headDim());
+        int tileScratch = Attention.tileScratch(positions - 1, c.headDim());
         this.kvScratch = new short[pool.size()][cache.headDim()];
         this.scores = new float[pool.size()][];
         for (int i = 0; i < scores.length; i++) {

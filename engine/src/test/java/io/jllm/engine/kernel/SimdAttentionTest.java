@@ -64,7 +64,7 @@ class SimdAttentionTest {
                 for (int group : new int[] {2, 3}) {
                     int tokens = 3 * Attention.tileTokens(group) + 2;
                     for (int pos0 : new int[] {0, 37}) {
-                        int full = Attention.tileScratch(tokens, group, pos0 + tokens - 1, headDim);
+                        int full = Attention.tileScratch(pos0 + tokens - 1, headDim);
                         checkTile(type, headDim, group, tokens, pos0, full);
                         checkTile(type, headDim, group, tokens, pos0, full - 1);
                     }
@@ -121,7 +121,7 @@ class SimdAttentionTest {
     }
 
     private static void checkTile(KvType type, int headDim, int group, int tokens, int pos0) {
-        checkTile(type, headDim, group, tokens, pos0, Attention.tileScratch(tokens, group, pos0 + tokens - 1, headDim));
+        checkTile(type, headDim, group, tokens, pos0, Attention.tileScratch(pos0 + tokens - 1, headDim));
     }
 
     /** A tile's outputs against the reference run per token, with queries and outputs strided as in a batch. */
