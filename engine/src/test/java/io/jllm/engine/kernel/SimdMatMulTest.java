@@ -221,6 +221,61 @@ class SimdMatMulTest {
         }
     }
 
+    /**
+     * Blocks a hostile or unlucky file may hold, at the edge of what the canonical lanes of 32
+     * weights keep exact: Q6_K with every scale -128 and every quant 0 (weight -32), Q4_K with every
+     * scale, min and quant at its maximum, against activations all of one sign (each Q8_K quant at
+     * its extreme). A Q6_K lane sum then reaches 32 * 128 * 32 * 127 (2^24 at -128): still exact, so
+     * every path, at every batch size, must keep the reference's bits, and the reference must be
+     * finite and of the exact value's sign.
+     */
+    @ParameterizedTest
+    @MethodSource("kQuants")
+    void extremeKQuantBlocksStayExactOnEveryPath(GgmlType type) {
+        int rows = 5;
+        int cols = 1024;
+        try (Arena arena = Arena.ofConfined()) {
+            long bytes = (long) rows * (cols / 256) * type.bytesPerBlock();
+            java.lang.foreign.MemorySegment data = arena.allocate(bytes, 64);
+            for (long blk = 0; blk < bytes; blk += type.bytesPerBlock()) {
+                if (type == GgmlType.Q6_K) {
+                    // ql and qh 0 (q - 32 = -32), the sixteen int8 scales -128, d = 1
+                    data.asSlice(blk, 192).fill((byte) 0);
+                    data.asSlice(blk + 192, 16).fill((byte) 0x80);
+                    data.set(Bytes.SHORT_LE, blk + 208, Float.floatToFloat16(1f));
+                } else {
+                    // every scale and min 63, every quant 15; d = dmin = 1
+                    data.asSlice(blk + 4, 140).fill((byte) 0xFF);
+                    data.set(Bytes.SHORT_LE, blk, Float.floatToFloat16(1f));
+                    data.set(Bytes.SHORT_LE, blk + 2, Float.floatToFloat16(1f));
+                }
+            }
+            WeightTensor w = new WeightTensor("extreme-" + type, type, rows, cols, data);
+            for (float sign : new float[] {1f, -1f}) {
+                for (int tokens : new int[] {1, 2, 3, 4, 5, 12, 40, 257, 260}) {
+                    float[] x = new float[tokens * cols];
+                    Arrays.fill(x, sign);
+                    Activations a = KernelFixtures.simd(type, x, tokens, cols);
+                    float[] expected = new float[tokens * rows];
+                    float[] actual = new float[tokens * rows];
+                    ReferenceKernels.INSTANCE.matmul(type).matmul(w, 0, rows, a, expected, rows);
+                    SimdKernels.INSTANCE.matmul(type).matmul(w, 0, rows, a, actual, rows);
+                    assertSameBits(expected, actual, type + " extreme blocks, sign " + sign + ", batch " + tokens);
+                    // Q6_K: (-128)(-32) > 0 per weight; Q4_K: the scale term outweighs the min term
+                    float exactSign = sign;
+                    for (float v : expected) {
+                        assertTrue(Float.isFinite(v) && Math.signum(v) == exactSign,
+                                type + " extreme blocks: " + v + " for inputs of sign " + sign);
+                    }
+                }
+            }
+        }
+    }
+
+    static Stream<GgmlType> kQuants() {
+        return Stream.of(GgmlType.Q4_K, GgmlType.Q6_K);
+    }
+
     @Test
     void zeroActivationsGiveZero() {
         try (Arena arena = Arena.ofConfined()) {
