@@ -1,6 +1,7 @@
 package io.jllm.server;
 
 import io.jllm.engine.api.InferenceEngine;
+import io.jllm.engine.model.Qwen3Forward;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletionException;
@@ -59,6 +60,13 @@ public final class Main {
                     + engine.contextLength() + " tokens, KV cache " + engine.kvCacheTokens() + " tokens ("
                     + (engine.kvCacheBytes() >> 20) + " MiB), " + engine.threads() + " threads, loaded in "
                     + engine.loadMillis() + " ms.");
+            Qwen3Forward.WarmUp warmUp = engine.warmUp();
+            if (config.warmupMillis() > 0 && !warmUp.settled() && warmUp.lastRoundBytes() >= 0) {
+                err.println("jllm server: warning: after " + warmUp.millis() + " ms of warm-up the kernels still "
+                        + "allocated " + (warmUp.lastRoundBytes() >> 20) + " MB per round, so some are not compiled"
+                        + " yet (or were compiled into their slow fallbacks); the first requests may be slow. A"
+                        + " longer --warmup helps the first case, a restart the second.");
+            }
             out.println("  POST " + url + "/v1/chat/completions, /v1/completions, /generate, /tokenize, /detokenize;"
                     + " GET /v1/models, /health, /metrics"
                     + (config.apiKey() != null ? " (all but /health need 'Authorization: Bearer <key>')" : ""));

@@ -90,8 +90,9 @@ public final class ServerOptions {
     long stepMillis;
 
     @Option(names = "--warmup", defaultValue = "5000", paramLabel = "MS",
-            description = "While /health says loading, run dummy forward passes this long so the JIT has compiled "
-                    + "the kernels before the first request; 0 = off, which can leave kernels that first compile "
+            description = "While /health says loading, run dummy forward passes at least this long so the JIT has "
+                    + "compiled the kernels before the first request, then on until they stop allocating (a sign "
+                    + "they are compiled), at most 6x this; 0 = off, which can leave kernels that first compile "
                     + "under odd traffic 2x slower for the process's life (default: ${DEFAULT-VALUE}).")
     long warmupMillis;
 

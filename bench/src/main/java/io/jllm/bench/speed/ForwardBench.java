@@ -49,9 +49,9 @@ final class ForwardBench implements AutoCloseable {
         }
     }
 
-    /** The engine's start-up warm-up (what the server runs before it serves), for {@code millis} ms. */
-    void warmUp(long millis) {
-        forward.warmUp(millis);
+    /** The engine's start-up warm-up (what the server runs before it serves), at least {@code millis} ms. */
+    Qwen3Forward.WarmUp warmUp(long millis) {
+        return forward.warmUp(millis);
     }
 
     /** Tokens per second of one pp run over {@code n} tokens. */

@@ -25,9 +25,10 @@ public final class GenerationProbeCommand implements Callable<Integer> {
     static final String NAME = "speed-probe";
     static final long SLACK_BYTES = 300L << 20;
     /**
-     * The server's default warm-up: without it, the first generations run the Vector API kernels
-     * interpreted (every vector op boxed) while C2 compiles them, and that garbage grows a heap
-     * which G1 keeps committed; the engine collects once after its warm-up.
+     * The server's default warm-up (its least time): without it, the first generations run the
+     * Vector API kernels interpreted (every vector op boxed) while C2 compiles them, and that
+     * garbage grows a heap which G1 keeps committed; the engine warms up until its passes stop
+     * allocating and collects once after it.
      */
     static final long WARMUP_MILLIS = 5000;
 
@@ -52,7 +53,7 @@ public final class GenerationProbeCommand implements Callable<Integer> {
     /** What the probe prints, one JSON line. */
     public record Figures(long fileBytes, long kvCacheBytes, long peakRss, boolean peakReset, long sampledMaxRss,
             long rssFile, long rssAnon, long heapCommitted, long youngGcs, long otherGcs, long allocatedBytes,
-            int tokens, double decodeTokensPerSecond) {
+            int tokens, double decodeTokensPerSecond, long warmUpMillis, boolean warmUpSettled) {
         public long budget() {
             return fileBytes + kvCacheBytes + SLACK_BYTES;
         }
@@ -89,7 +90,8 @@ public final class GenerationProbeCommand implements Callable<Integer> {
             Figures f = new Figures(Files.size(model), engine.kvCacheBytes(), peak, reset, sampledMax,
                     ProcStatus.rssFile(), ProcStatus.rssAnon(),
                     java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted(),
-                    during.young(), during.other(), during.allocatedBytes(), n, decode);
+                    during.young(), during.other(), during.allocatedBytes(), n, decode, engine.warmUp().millis(),
+                    engine.warmUp().settled());
             System.out.println(new ObjectMapper().writeValueAsString(f));
         }
         return 0;

@@ -13,6 +13,7 @@ import io.jllm.bench.Samples;
 import io.jllm.bench.llamacpp.LlamaBench;
 import io.jllm.bench.llamacpp.LlamaCpp;
 import io.jllm.engine.model.ForwardProfile;
+import io.jllm.engine.model.Qwen3Forward;
 import io.jllm.models.synth.Ftype;
 import io.jllm.models.synth.ModelPreset;
 import java.nio.file.Path;
@@ -132,7 +133,10 @@ public final class SpeedCommand implements Callable<Integer> {
             progress.say("%s: jLLM warm-up", label);
             // the server's warm-up first, so C2 compiles the kernels from the same mix of batch
             // shapes as in serving; then the benchmark's own shapes
-            jllm.warmUp(GenerationProbeCommand.WARMUP_MILLIS);
+            Qwen3Forward.WarmUp warmUp = jllm.warmUp(GenerationProbeCommand.WARMUP_MILLIS);
+            progress.say("%s: jLLM warm-up took %d ms, %d passes, %s", label, warmUp.millis(), warmUp.passes(),
+                    warmUp.settled() ? "kernels compiled (a round allocated nothing)"
+                            : "kernels still allocating " + (warmUp.lastRoundBytes() >> 10) + " KB per round");
             jllm.prompt(Math.min(promptTokens, 32));
             jllm.prompt(promptTokens);
             jllm.prompt(promptTokens);
@@ -240,13 +244,14 @@ public final class SpeedCommand implements Callable<Integer> {
 
         if (results.stream().anyMatch(r -> r.probe() != null)) {
             report.paragraph("Memory and garbage during generation, measured in a fresh JVM through the whole engine "
-                    + "(scheduler, greedy sampling) opened as the server opens it (" + GenerationProbeCommand.WARMUP_MILLIS
-                    + " ms of warm-up, then one GC): " + genTokens + " tokens after a 32-token prompt, following 3 "
+                    + "(scheduler, greedy sampling) opened as the server opens it (at least " + GenerationProbeCommand.WARMUP_MILLIS
+                    + " ms of warm-up and on until a round of its passes allocates nothing, then one GC): " + genTokens + " tokens after a 32-token prompt, following 3 "
                     + "unmeasured generations. Peak RSS is VmHWM after resetting it just before the generation "
                     + "(/proc/self/clear_refs); the budget is file + KV cache (" + kvTokens + " tokens, allocated up "
                     + "front) + 300 MB. GCs and allocated bytes (all threads) are counted over that generation. RssFile (mapped weights) and RssAnon (heap, KV cache, buffers) are read after it. The probe JVM takes this JVM's options (e.g. `JLLM_JVM_OPTS=-Xmx1g` through ./jllm); the heap may grow into RssAnon.");
             MarkdownTable m = new MarkdownTable("model", "file MiB", "KV MiB", "peak RSS MiB", "budget MiB", "met",
-                    "RssFile MiB", "RssAnon MiB", "heap committed MiB", "young GCs", "other GCs", "allocated KiB", "engine decode t/s");
+                    "RssFile MiB", "RssAnon MiB", "heap committed MiB", "young GCs", "other GCs", "allocated KiB", "engine decode t/s",
+                    "warm-up ms");
             for (FileResult r : results) {
                 GenerationProbeCommand.Figures p = r.probe();
                 if (p == null) {
@@ -258,7 +263,8 @@ public final class SpeedCommand implements Callable<Integer> {
                         Fmt.mib(p.heapCommitted()), p.youngGcs(),
                         p.otherGcs(),
                         p.allocatedBytes() < 0 ? Fmt.MISSING : Fmt.num(p.allocatedBytes() / 1024.0, 0),
-                        Fmt.num(p.decodeTokensPerSecond(), 1));
+                        Fmt.num(p.decodeTokensPerSecond(), 1),
+                        p.warmUpMillis() + (p.warmUpSettled() ? "" : " (still allocating)"));
             }
             report.table(m);
         }

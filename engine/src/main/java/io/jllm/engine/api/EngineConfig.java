@@ -24,9 +24,10 @@ import java.util.Objects;
  * @param prefixCaching  share KV blocks of identical prompt prefixes
  * @param kernels        "simd" (fast) or "reference" (scalar oracle)
  * @param chatTemplate   "auto" (recognize the file's), "qwen3" or "chatml"
- * @param warmupMillis   time spent at start-up running the SIMD kernels so the JIT compiles them
- *                       before the first request (Vector API code runs hundreds of times slower until
- *                       C2 has compiled it); 0 = none
+ * @param warmupMillis   least time spent at start-up running the SIMD kernels so the JIT compiles
+ *                       them before the first request (Vector API code runs hundreds of times slower
+ *                       until C2 has compiled it); the warm-up then goes on until a round of passes
+ *                       allocates nothing, up to six times this ({@code Qwen3Forward.warmUp}); 0 = none
  */
 public record EngineConfig(
         Path model,

@@ -33,10 +33,11 @@ public final class InferenceEngine implements AutoCloseable {
     private final Qwen3Forward forward;
     private final int contextLength;
     private final long loadMillis;
+    private final Qwen3Forward.WarmUp warmUp;
 
     private InferenceEngine(EngineConfig config, Qwen3Model model, Tokenizer tokenizer, ChatTemplate chatTemplate,
             String chatTemplateProblem, ComputePool pool, PagedKvCache cache, Qwen3Forward forward, BatchScheduler scheduler,
-            int contextLength, long loadMillis) {
+            int contextLength, long loadMillis, Qwen3Forward.WarmUp warmUp) {
         this.config = config;
         this.model = model;
         this.tokenizer = tokenizer;
@@ -48,6 +49,7 @@ public final class InferenceEngine implements AutoCloseable {
         this.forward = forward;
         this.contextLength = contextLength;
         this.loadMillis = loadMillis;
+        this.warmUp = warmUp;
     }
 
     /** Maps the model, builds the tokenizer, sizes the KV cache and starts the scheduler. */
@@ -91,9 +93,8 @@ public final class InferenceEngine implements AutoCloseable {
             KernelSet kernels = Kernels.byName(config.kernels());
             Qwen3Forward forward = new Qwen3Forward(c, model.weights(), kernels, pool, cache, config.stepTokens(),
                     config.maxRunning());
-            if (config.warmupMillis() > 0) {
-                forward.warmUp(config.warmupMillis());
-            }
+            Qwen3Forward.WarmUp warmUp = config.warmupMillis() > 0 ? forward.warmUp(config.warmupMillis())
+                    : new Qwen3Forward.WarmUp(0, 0, false, -1);
             SchedulerConfig sc = new SchedulerConfig(config.maxRunning(), config.stepTokens(), config.stepMillis(),
                     config.maxQueue(), contextLength, config.prefixCaching());
             BatchScheduler scheduler = new BatchScheduler(forward, cache, pool, tokenizer::isEog, sc);
@@ -102,7 +103,7 @@ public final class InferenceEngine implements AutoCloseable {
             System.gc();
             long loadMillis = (System.nanoTime() - start) / 1_000_000;
             return new InferenceEngine(config, model, tokenizer, template, problem, pool, cache, forward, scheduler,
-                    contextLength, loadMillis);
+                    contextLength, loadMillis, warmUp);
         } catch (RuntimeException | Error e) {
             if (pool != null) {
                 pool.close();
@@ -178,6 +179,14 @@ public final class InferenceEngine implements AutoCloseable {
 
     public long loadMillis() {
         return loadMillis;
+    }
+
+    /**
+     * What the start-up warm-up did; where it is not {@code settled} (with kernels that should
+     * settle) the process may run some kernels uncompiled, slower and allocating.
+     */
+    public Qwen3Forward.WarmUp warmUp() {
+        return warmUp;
     }
 
     public SchedulerStats stats() {

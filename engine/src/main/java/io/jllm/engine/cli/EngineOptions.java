@@ -42,7 +42,8 @@ final class EngineOptions {
     String chatTemplate;
 
     @Option(names = "--warmup", defaultValue = "3000", paramLabel = "MS",
-            description = "Run the SIMD kernels this long at start-up so the JIT compiles them before the prompt; 0 = off (default: ${DEFAULT-VALUE}).")
+            description = "Run the SIMD kernels at least this long at start-up so the JIT compiles them before the prompt, "
+                    + "then on until they stop allocating (compiled), at most 6x this; 0 = off (default: ${DEFAULT-VALUE}).")
     long warmupMillis;
 
     EngineConfig toConfig() {

@@ -8,6 +8,15 @@ import io.jllm.gguf.GgmlType;
 public interface KernelSet {
     String name();
 
+    /**
+     * Whether a forward pass with these kernels allocates nothing once the JIT has compiled them
+     * (the SIMD set), so that a warm-up can tell compiled kernels by their silence; the reference
+     * set allocates scratch per call and never goes quiet.
+     */
+    default boolean allocationFreeWhenCompiled() {
+        return false;
+    }
+
     /** The matmul kernel for weights of {@code type}. */
     MatMulKernel matmul(GgmlType type);
 

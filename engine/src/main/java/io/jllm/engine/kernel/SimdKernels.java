@@ -34,6 +34,11 @@ public final class SimdKernels implements KernelSet {
     }
 
     @Override
+    public boolean allocationFreeWhenCompiled() {
+        return true;
+    }
+
+    @Override
     public MatMulKernel matmul(GgmlType type) {
         return switch (type) {
             case F32 -> FloatKernels.F32_SIMD;

@@ -61,6 +61,27 @@ public final class Qwen3Forward {
     private final Activations act;
     private final float attnScale;
 
+    /**
+     * Passes per warm-up round: 8 prefill passes (every size once) and 8 decode passes (every width
+     * at least once). About 5 s on 2 cores for a Q4_0 file of Qwen3-0.6B, 3 s for Q4_K_M.
+     */
+    static final int ROUND_PASSES = 16;
+    /**
+     * A warm-up round allocating less than this (all threads) is settled: a round with an
+     * uncompiled kernel allocates megabytes (one boxed vector per op), a compiled one nothing, and
+     * the margin leaves room for whatever else the process does meanwhile (the server's listener).
+     */
+    static final long SETTLED_BYTES = 1L << 20;
+    private static final com.sun.management.ThreadMXBean ALLOCATION = allocationCounter();
+
+    private static com.sun.management.ThreadMXBean allocationCounter() {
+        if (java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
+                && t.isThreadAllocatedMemorySupported() && t.isThreadAllocatedMemoryEnabled()) {
+            return t;
+        }
+        return null;
+    }
+
     /** Tokens per attention tile (the kernels' query tile), the unit {@link #planAttentionRanges} cuts at. */
     private final int attentionTile;
     /** Attention ranges per run of one sequence, so that the pool's threads share a long prefill. */
@@ -145,7 +166,7 @@ public final class Qwen3Forward {
     }
 
     /**
-     * Runs forward passes over dummy tokens for about {@code millis} milliseconds, with the batch
+     * Runs forward passes over dummy tokens for at least {@code minMillis} milliseconds, with the batch
      * shapes serving uses, so that the JIT has compiled every path before real requests come:
      * Vector API code is hundreds of times slower until C2 has compiled it, and allocates as it
      * goes. Prefill chunks of one sequence (1 to 64 tokens, odd sizes included) alternate with
@@ -154,8 +175,24 @@ public final class Qwen3Forward {
      * later throws the compiled kernel away for seconds of interpreted vector code (measured with
      * {@code -Xlog:deoptimization}: a batch of 2 tokens first seen mid-run did that). Call before
      * the scheduler starts; uses and returns a few cache blocks.
+     *
+     * <p>A fixed time is not enough on a small machine, where C2's compiler threads share the cores
+     * with the passes: with 5 s on 2 cores and a Q4_0 file, the first generations after it still ran
+     * the batched GEMM, the attention tiles, SwiGLU and RoPE uncompiled (JFR allocation samples,
+     * 2-3 GB of boxed vectors over 2 s), and G1 grew its heap for that garbage by up to 900 MB,
+     * which it then kept. So with kernels that allocate nothing once compiled ({@link
+     * KernelSet#allocationFreeWhenCompiled}) the warm-up goes on after {@code minMillis} in whole
+     * rounds of every shape until a round allocates (all threads together) under {@link
+     * #SETTLED_BYTES}, for at most {@code maxMillis}.
+     *
+     * @return what it did; {@link WarmUp#settled} is false where the kernels were still allocating
+     *         when time ran out (a JVM whose C2 compiled a kernel into its Java fallbacks stays so)
      */
-    public void warmUp(long millis) {
+    public WarmUp warmUp(long minMillis, long maxMillis) {
+        if (minMillis < 0 || maxMillis < minMillis) {
+            throw new IllegalArgumentException("warm-up of " + minMillis + " to " + maxMillis + " ms");
+        }
+        long start = System.nanoTime();
         int widest = Math.min(maxTokens, 64);
         int[] prefill = {1, 3, 5, 13, Math.min(widest, 32), widest, 2, 9};
         int[] decode = {8, 2, 5, 3, 4, 7};
@@ -172,10 +209,29 @@ public final class Qwen3Forward {
                 ready++;
             }
             if (ready == 0) {
-                return;
+                return new WarmUp(0, 0, false, -1);
             }
-            long end = System.nanoTime() + millis * 1_000_000L;
-            for (int i = 0; System.nanoTime() < end; i++) {
+            long min = start + minMillis * 1_000_000L;
+            long max = start + maxMillis * 1_000_000L;
+            boolean watch = kernels.allocationFreeWhenCompiled() && allocatedBytes() >= 0;
+            long roundStart = allocatedBytes();
+            long lastRound = -1;
+            boolean settled = false;
+            int i = 0;
+            for (; ; i++) {
+                long now = System.nanoTime();
+                if (watch && i > 0 && i % ROUND_PASSES == 0) {
+                    long allocated = allocatedBytes();
+                    lastRound = allocated - roundStart;
+                    roundStart = allocated;
+                    if (now >= min && lastRound < SETTLED_BYTES) {
+                        settled = true;
+                        break;
+                    }
+                }
+                if (now >= (watch ? max : min)) {
+                    break;
+                }
                 b.clear();
                 if (i % 2 == 0) {
                     int n = prefill[i / 2 % prefill.length];
@@ -192,6 +248,7 @@ public final class Qwen3Forward {
                 }
                 forward(b);
             }
+            return new WarmUp((System.nanoTime() - start) / 1_000_000, i, settled, lastRound);
         } finally {
             for (KvSequence seq : seqs) {
                 if (seq != null) {
@@ -199,6 +256,27 @@ public final class Qwen3Forward {
                 }
             }
         }
+    }
+
+    /**
+     * {@link #warmUp(long, long)} for at least {@code millis}, at most six times that: with 5 s, a
+     * Q4_0 file of Qwen3-0.6B on 2 cores still allocated at 20 s (its kernels compiled one after
+     * another: the Q4_0 matrix-vector kernel, then the Q6_K LM head, then the batched kernels).
+     */
+    public WarmUp warmUp(long millis) {
+        return warmUp(millis, 6 * millis);
+    }
+
+    /**
+     * What {@link #warmUp} did: its time, its passes, whether its last round of passes ran without
+     * allocating ({@code settled}), and what that round allocated (-1 where not measured).
+     */
+    public record WarmUp(long millis, int passes, boolean settled, long lastRoundBytes) {
+    }
+
+    /** Bytes allocated so far by all threads, or -1 where the JVM does not count them. */
+    private static long allocatedBytes() {
+        return ALLOCATION != null ? ALLOCATION.getTotalThreadAllocatedBytes() : -1;
     }
 
     /** Attaches (or with null detaches) a profile that accumulates the time of each op. */
