@@ -67,6 +67,14 @@ public final class Qwen3Forward {
      */
     static final int ROUND_PASSES = 16;
     /**
+     * Large chunks before the tapered tail, per thread, in a matmul: the matrix-vector kernels
+     * stream each chunk's two halves, and long streams are what they need from memory. With 8 per
+     * thread and at most 512 rows, tg128 took 21.0-21.2 ms per token on the AVX-512 EPYC; with 2
+     * and no limit 15.9-16.4 (the LM head 5.1 -> 3.7 ms), with 32 24.3-24.4 (bench/KERNELS.md,
+     * twenty-seventh session). Prefill and 8-sequence decode steps ran alike either way.
+     */
+    static final int CHUNKS_PER_THREAD = 2;
+    /**
      * A warm-up round allocating less than this (all threads) is settled: a round with an
      * uncompiled kernel allocates megabytes (one boxed vector per op), a compiled one nothing, and
      * the margin leaves room for whatever else the process does meanwhile (the server's listener).
@@ -551,11 +559,11 @@ public final class Qwen3Forward {
             for (int i = 0; i < parts; i++) {
                 totalRows += weights[i].rows();
             }
-            // Enough chunks for the threads to balance, few enough that claiming stays cheap;
-            // a multiple of 16 rows so SIMD kernels can work on groups of rows (tail chunks at
-            // least 32 where chunks are larger: the prefill GEMM's row tile).
-            int target = Math.max(1, totalRows / (threads * 8));
-            int chunkRows = Math.max(16, Math.min(512, (target + 15) / 16 * 16));
+            // Few large chunks (CHUNKS_PER_THREAD), then a tail of quarter-size ones so that the
+            // threads finish together; a multiple of 16 rows so SIMD kernels can work on groups of
+            // rows (tail chunks at least 32 where chunks are larger: the prefill GEMM's row tile).
+            int target = Math.max(1, totalRows / (threads * CHUNKS_PER_THREAD));
+            int chunkRows = Math.max(16, (target + 15) / 16 * 16);
             int tailRows = Math.min(chunkRows, Math.max(32, chunkRows / 4 / 16 * 16));
             int tail = threads > 1 ? threads * chunkRows : 0;
             int most = parts * 3 + totalRows / 16 + 4;
