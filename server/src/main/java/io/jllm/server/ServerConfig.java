@@ -76,7 +76,8 @@ public record ServerConfig(
         check(drain != null && !drain.isNegative(), "--drain-seconds must be >= 0");
         check(ssePing != null && ssePing.toMillis() >= 1, "the SSE ping interval must be at least 1 ms");
         check(stepMillis >= 0, "--step-ms must be >= 0, got " + stepMillis);
-        check(warmupMillis >= 0, "--warmup must be >= 0, got " + warmupMillis);
+        check(warmupMillis >= 0 && warmupMillis <= EngineConfig.MAX_WARMUP_MILLIS, "--warmup must be between 0 and "
+                + EngineConfig.MAX_WARMUP_MILLIS + " ms (the warm-up runs up to 6x it), got " + warmupMillis);
     }
 
     /** The defaults of every option, serving {@code model} (null: the demo model). */

@@ -66,7 +66,10 @@ class ServerOptionsTest {
         assertError("--kernels must be simd or reference", "--kernels", "gpu");
         assertError("--chat-template must be auto, qwen3 or chatml", "--chat-template", "llama3");
         assertError("--drain-seconds must be >= 0", "--drain-seconds", "-1");
-        assertError("--warmup must be >= 0, got -5", "--warmup", "-5");
+        assertError("--warmup must be between 0 and 3600000 ms (the warm-up runs up to 6x it), got -5", "--warmup",
+                "-5");
+        assertError("--warmup must be between 0 and 3600000 ms (the warm-up runs up to 6x it), got 9223372036854775807",
+                "--warmup", "9223372036854775807");
     }
 
     @Test

@@ -44,6 +44,9 @@ public record EngineConfig(
         String kernels,
         String chatTemplate,
         long warmupMillis) {
+    /** The longest least warm-up time (an hour): the warm-up may run six times it, in nanoseconds. */
+    public static final long MAX_WARMUP_MILLIS = 3_600_000;
+
 
     public EngineConfig {
         Objects.requireNonNull(model, "model");
@@ -58,7 +61,8 @@ public record EngineConfig(
         check(stepMillis >= 0, "step time budget must be >= 0 ms (0 = none), got " + stepMillis);
         check(maxQueue >= 0, "max queue must be >= 0, got " + maxQueue);
         check(kernels.equals("simd") || kernels.equals("reference"), "kernels must be simd or reference, got " + kernels);
-        check(warmupMillis >= 0, "warm-up time must be >= 0, got " + warmupMillis);
+        check(warmupMillis >= 0 && warmupMillis <= MAX_WARMUP_MILLIS, "warm-up time must be between 0 and "
+                + MAX_WARMUP_MILLIS + " ms, got " + warmupMillis);
         check(chatTemplate.equals("auto") || chatTemplate.equals("qwen3") || chatTemplate.equals("chatml"),
                 "chat template must be auto, qwen3 or chatml, got " + chatTemplate);
     }

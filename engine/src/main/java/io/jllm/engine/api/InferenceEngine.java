@@ -94,7 +94,7 @@ public final class InferenceEngine implements AutoCloseable {
             Qwen3Forward forward = new Qwen3Forward(c, model.weights(), kernels, pool, cache, config.stepTokens(),
                     config.maxRunning());
             Qwen3Forward.WarmUp warmUp = config.warmupMillis() > 0 ? forward.warmUp(config.warmupMillis())
-                    : new Qwen3Forward.WarmUp(0, 0, false, -1);
+                    : Qwen3Forward.WarmUp.NONE;
             SchedulerConfig sc = new SchedulerConfig(config.maxRunning(), config.stepTokens(), config.stepMillis(),
                     config.maxQueue(), contextLength, config.prefixCaching());
             BatchScheduler scheduler = new BatchScheduler(forward, cache, pool, tokenizer::isEog, sc);

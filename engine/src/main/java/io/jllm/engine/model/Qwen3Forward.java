@@ -218,7 +218,7 @@ public final class Qwen3Forward {
                 ready++;
             }
             if (ready == 0) {
-                return new WarmUp(0, 0, false, -1);
+                return WarmUp.NONE;
             }
             long min = start + minMillis * 1_000_000L;
             long max = start + maxMillis * 1_000_000L;
@@ -285,6 +285,8 @@ public final class Qwen3Forward {
      * allocating ({@code settled}), and what that round allocated (-1 where not measured).
      */
     public record WarmUp(long millis, int passes, boolean settled, long lastRoundBytes) {
+        /** No warm-up ran (none asked for, or no cache block to run it with). */
+        public static final WarmUp NONE = new WarmUp(0, 0, false, -1);
     }
 
     /** Bytes allocated so far by all threads, or -1 where the JVM does not count them. */
